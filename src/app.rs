@@ -1,0 +1,176 @@
+//! Application state, start-up (adapters, secrets, first-start seeding) and the
+//! one `serve` entry both `main` and the tests use.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::extract::FromRef;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use crate::auth::{Auth, Hasher, Tokens};
+use crate::bank::{Bank, BankError, seed};
+use crate::cache::Cache;
+use crate::cache::moka::MokaCache;
+use crate::cli::Environment;
+use crate::config::{CacheConfig, ServeSettings, StoreConfig};
+use crate::store::redb::RedbStore;
+use crate::store::{Store, StoreError};
+
+/// Idempotency keys are kept at least this long (Stripe keeps them 24 h).
+const IDEMPOTENCY_RETENTION: Duration = Duration::from_secs(25 * 3600);
+
+#[derive(Clone)]
+pub struct AppState {
+    pub bank: Arc<Bank>,
+    pub auth: Arc<Auth>,
+    pub settings: Arc<ServeSettings>,
+    pub lifecycle: Arc<Lifecycle>,
+}
+
+impl FromRef<AppState> for Arc<Auth> {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}
+
+/// Whether the server should receive traffic: not before start-up completes,
+/// not once draining has begun.
+#[derive(Default)]
+pub struct Lifecycle {
+    ready: AtomicBool,
+}
+
+impl Lifecycle {
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Release);
+    }
+}
+
+pub fn open_store(config: &StoreConfig) -> Result<Arc<dyn Store>, StoreError> {
+    match config {
+        StoreConfig::Embedded { dir, cache_bytes } => {
+            Ok(Arc::new(RedbStore::open(dir, *cache_bytes)?))
+        }
+    }
+}
+
+pub fn open_cache(config: &CacheConfig, session_idle: Duration) -> Arc<dyn Cache> {
+    match config {
+        CacheConfig::Embedded { max_bytes } => Arc::new(MokaCache::new(session_idle, *max_bytes)),
+    }
+}
+
+/// Assembles the state over opened adapters and seeds an empty bank.
+pub async fn build(
+    store: Arc<dyn Store>,
+    cache: Arc<dyn Cache>,
+    settings: ServeSettings,
+) -> Result<AppState, BankError> {
+    let hasher = Arc::new(Hasher::new(settings.hash_threads));
+    let secret = match &settings.jwt_secret {
+        Some(s) => s.as_bytes().to_vec(),
+        None => {
+            store
+                .secret_or_init("jwt_secret", rand::random::<[u8; 32]>().to_vec())
+                .await?
+        }
+    };
+    let bank = Arc::new(Bank::new(store.clone(), cache.clone(), hasher.clone()));
+    let auth = Arc::new(Auth {
+        store,
+        cache,
+        tokens: Tokens::new(&secret),
+        hasher: hasher.clone(),
+        session_max: settings.session_max,
+    });
+    first_start(&bank, &settings).await?;
+    Ok(AppState {
+        bank,
+        auth,
+        settings: Arc::new(settings),
+        lifecycle: Arc::default(),
+    })
+}
+
+async fn first_start(bank: &Bank, settings: &ServeSettings) -> Result<(), BankError> {
+    if !bank.store.users().await?.is_empty() {
+        return Ok(());
+    }
+    match settings.environment {
+        Environment::Development => {
+            seed::demo(bank, settings.default_currency).await?;
+            let logins: Vec<String> = seed::DEMO_LOGINS
+                .iter()
+                .map(|(u, p)| format!("{u} / {p}"))
+                .collect();
+            tracing::info!(
+                logins = logins.join(", "),
+                "development mode: seeded demo users; log in with"
+            );
+        }
+        Environment::Production => {
+            let password = settings.admin_password.as_deref();
+            match seed::admin(bank, password, settings.default_currency).await? {
+                Some(generated) => tracing::warn!(
+                    username = "admin",
+                    password = generated,
+                    "created the admin user with a generated password; it is shown only this once"
+                ),
+                None => tracing::info!(username = "admin", "created the admin user"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Serves until `shutdown` resolves, then stops accepting, turns /ready to 503
+/// and gives in-flight requests `drain` to finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let drain = state.settings.shutdown_timeout;
+    let lifecycle = state.lifecycle.clone();
+    let purge = tokio::spawn(purge_idempotency(state.bank.store.clone()));
+    let app = crate::api::router(state);
+    let draining = Arc::new(Notify::new());
+    let signal = {
+        let (lifecycle, draining) = (lifecycle.clone(), draining.clone());
+        async move {
+            shutdown.await;
+            lifecycle.set_ready(false);
+            tracing::info!("shutting down: draining in-flight requests");
+            draining.notify_one();
+        }
+    };
+    lifecycle.set_ready(true);
+    let result = tokio::select! {
+        r = axum::serve(listener, app).with_graceful_shutdown(signal) => r,
+        () = async { draining.notified().await; tokio::time::sleep(drain).await } => {
+            tracing::warn!("drain timeout reached; closing the remaining connections");
+            Ok(())
+        }
+    };
+    purge.abort();
+    result
+}
+
+async fn purge_idempotency(store: Arc<dyn Store>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let before = crate::clock::now_millis() - IDEMPOTENCY_RETENTION.as_millis() as i64;
+        match store.purge_idempotency(before).await {
+            Ok(n) if n > 0 => tracing::info!(purged = n, "forgot expired idempotency keys"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed"),
+        }
+    }
+}

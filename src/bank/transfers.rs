@@ -1,0 +1,86 @@
+use sha2::{Digest, Sha256};
+
+use super::{Bank, BankError};
+use crate::domain::ledger::IdempotencyKey;
+use crate::domain::{AccountId, Amount, EntryKind, Posting, UserId, ValidationError};
+use crate::store::Posted;
+
+pub const DESCRIPTION_MAX: usize = 140;
+
+/// A money movement whose parties the caller was allowed to name.
+pub struct Movement {
+    pub kind: EntryKind,
+    pub from: AccountId,
+    pub to: AccountId,
+    pub amount: Amount,
+    pub description: String,
+}
+
+impl Movement {
+    pub fn new(
+        kind: EntryKind,
+        from: AccountId,
+        to: AccountId,
+        amount: Amount,
+        description: &str,
+    ) -> Result<Self, ValidationError> {
+        let description = description.trim().to_string();
+        if description.chars().count() > DESCRIPTION_MAX {
+            return Err(ValidationError::TooLong("description", DESCRIPTION_MAX));
+        }
+        Ok(Self {
+            kind,
+            from,
+            to,
+            amount,
+            description,
+        })
+    }
+
+    /// What an idempotency key is bound to: the same key with another request
+    /// is a conflict, not a replay.
+    fn fingerprint(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(format!("{:?}", self.kind));
+        h.update(self.from.0.as_bytes());
+        h.update(self.to.0.as_bytes());
+        h.update(self.amount.minor().to_be_bytes());
+        h.update(self.description.as_bytes());
+        h.finalize().into()
+    }
+}
+
+impl Bank {
+    /// Moves money, durably, once per idempotency key.
+    pub async fn post(
+        &self,
+        by: Option<UserId>,
+        movement: Movement,
+        idempotency_key: Option<&str>,
+    ) -> Result<Posted, BankError> {
+        let key = match (by, idempotency_key) {
+            (Some(user), Some(k)) => Some((IdempotencyKey::new(user, k)?, movement.fingerprint())),
+            _ => None,
+        };
+        let posting = Posting {
+            kind: movement.kind,
+            debit: movement.from,
+            credit: movement.to,
+            amount: movement.amount,
+            description: movement.description,
+            created_by: by,
+            at: None,
+        };
+        let posted = self.store.post(posting, key).await?;
+        // Replays invalidate too: a retry after a failed invalidation repairs it.
+        if let Ok(entry) = &posted.result {
+            for owner in [entry.debit.owner, entry.credit.owner]
+                .into_iter()
+                .flatten()
+            {
+                self.cache.invalidate_responses(owner).await?;
+            }
+        }
+        Ok(posted)
+    }
+}

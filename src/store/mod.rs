@@ -1,0 +1,101 @@
+//! The storage port: a domain-level repository. Adapters (redb embedded,
+//! PostgreSQL external) implement it with our types only in the signatures.
+
+pub mod redb;
+
+use async_trait::async_trait;
+use thiserror::Error;
+
+use crate::domain::ledger::{IdempotencyKey, Posting};
+use crate::domain::verify::Report;
+use crate::domain::{
+    Account, AccountId, AccountNumber, Currency, Entry, EntryId, Millis, Refusal, User, UserId,
+    Username,
+};
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("the username is taken")]
+    UsernameTaken,
+    #[error("the account number is taken")]
+    AccountNumberTaken,
+    #[error("this Idempotency-Key was already used with a different request")]
+    IdempotencyKeyReused,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// The result of a posting: the entry or the refusal, and whether it is a replay
+/// of an earlier request with the same idempotency key.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub result: Result<Entry, Refusal>,
+    pub replayed: bool,
+}
+
+/// A page request over one or more accounts' history, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryQuery {
+    /// Continue strictly after this (entry, account) position.
+    pub after: Option<(EntryId, AccountId)>,
+    /// Inclusive lower bound on creation time.
+    pub from: Option<Millis>,
+    /// Exclusive upper bound on creation time.
+    pub until: Option<Millis>,
+    pub limit: usize,
+}
+
+/// One line of an account statement: an entry seen from one of its accounts.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub account: AccountId,
+    pub entry: Entry,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap round trip proving the store answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Returns the named secret, storing `fresh` first if there is none yet.
+    async fn secret_or_init(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>, StoreError>;
+
+    /// Creates a user and, in the same commit, its first accounts.
+    async fn create_user(&self, user: User, accounts: Vec<Account>) -> Result<(), StoreError>;
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    async fn user_by_username(&self, name: &Username) -> Result<Option<User>, StoreError>;
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    /// Replaces a user's mutable fields (password hash, role, disabled).
+    async fn update_user(&self, user: User) -> Result<(), StoreError>;
+
+    async fn open_account(&self, account: Account) -> Result<(), StoreError>;
+    async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError>;
+    async fn account_by_number(&self, n: &AccountNumber) -> Result<Option<Account>, StoreError>;
+    async fn accounts_of(&self, owner: UserId) -> Result<Vec<Account>, StoreError>;
+    /// The bank's own account in `currency`, created on first use.
+    async fn system_account(&self, currency: Currency) -> Result<Account, StoreError>;
+    async fn set_frozen(&self, id: AccountId, frozen: bool) -> Result<Account, StoreError>;
+
+    /// Applies a posting atomically. With a key, the outcome (entry or refusal) is
+    /// stored in the same commit; a repeat with the same fingerprint replays it.
+    async fn post(
+        &self,
+        posting: Posting,
+        key: Option<(IdempotencyKey, [u8; 32])>,
+    ) -> Result<Posted, StoreError>;
+    async fn entry(&self, id: EntryId) -> Result<Option<Entry>, StoreError>;
+    /// Statement lines of `accounts`, newest first.
+    async fn history(
+        &self,
+        accounts: &[AccountId],
+        q: &HistoryQuery,
+    ) -> Result<Vec<Line>, StoreError>;
+    /// Recomputes every balance from the journal and checks the invariants.
+    async fn verify(&self) -> Result<Report, StoreError>;
+    /// Forgets idempotency keys created before `before`; returns how many.
+    async fn purge_idempotency(&self, before: Millis) -> Result<u64, StoreError>;
+}

@@ -1,0 +1,308 @@
+//! The embedded store: one redb file, `DATA_DIR/bankbox.redb`. Reads run on
+//! concurrent read transactions; writes go through the group-committing writer.
+
+mod ops;
+mod tables;
+mod writer;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use redb::{Database, ReadableDatabase, ReadableTable};
+
+use self::tables::*;
+use self::writer::Writer;
+use super::{HistoryQuery, Line, Posted, Store, StoreError};
+use crate::domain::ledger::{IdempotencyKey, Posting};
+use crate::domain::verify::{Report, Verifier};
+use crate::domain::{
+    Account, AccountId, AccountNumber, Currency, Entry, EntryId, Millis, User, UserId, Username,
+};
+
+pub const FILE_NAME: &str = "bankbox.redb";
+
+pub struct RedbStore {
+    // Declared first so it is dropped first: the writer drains its queue and
+    // releases the database before the last handle to it goes.
+    writer: Writer,
+    db: Arc<Database>,
+}
+
+impl RedbStore {
+    /// Opens (or creates) the store in `dir` with a page cache of `cache_bytes`.
+    /// After an unclean shutdown redb repairs the file; progress is logged.
+    pub fn open(dir: &Path, cache_bytes: usize) -> Result<Self, StoreError> {
+        let path = dir.join(FILE_NAME);
+        let mut builder = Database::builder();
+        builder.set_cache_size(cache_bytes);
+        builder.set_repair_callback(|session| {
+            tracing::warn!(
+                progress = format!("{:.0}%", session.progress() * 100.0),
+                "repairing the data file after an unclean shutdown"
+            );
+        });
+        let database = builder.create(&path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Unavailable(format!(
+                "{} is in use by another bankbox process",
+                path.display()
+            )),
+            other => StoreError::Unavailable(format!("cannot open {}: {other}", path.display())),
+        })?;
+        init_schema(&database)?;
+        let db = Arc::new(database);
+        Ok(Self {
+            writer: Writer::start(db.clone()),
+            db,
+        })
+    }
+
+    fn read(&self) -> Result<redb::ReadTransaction, StoreError> {
+        self.db.begin_read().map_err(db)
+    }
+}
+
+fn now() -> Millis {
+    crate::clock::now_millis()
+}
+
+/// Creates every table and checks the schema version, refusing newer files.
+fn init_schema(database: &Database) -> Result<(), StoreError> {
+    let txn = database.begin_write().map_err(db)?;
+    {
+        let mut meta = txn.open_table(META).map_err(db)?;
+        let version = meta
+            .get("schema_version")
+            .map_err(db)?
+            .map(|v| v.value().to_vec());
+        match version {
+            None => {
+                meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())
+                    .map_err(db)?;
+            }
+            Some(bytes) => {
+                let found = u32::from_le_bytes(
+                    bytes
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt("schema version is unreadable".into()))?,
+                );
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::Corrupt(format!(
+                        "the data file has schema version {found}, written by a newer bankbox; \
+                         this one understands up to {SCHEMA_VERSION}"
+                    )));
+                }
+            }
+        }
+        txn.open_table(USERS).map_err(db)?;
+        txn.open_table(USERNAMES).map_err(db)?;
+        txn.open_table(ACCOUNTS).map_err(db)?;
+        txn.open_table(ACCOUNT_NUMBERS).map_err(db)?;
+        txn.open_table(USER_ACCOUNTS).map_err(db)?;
+        txn.open_table(SYSTEM_ACCOUNTS).map_err(db)?;
+        txn.open_table(ENTRIES).map_err(db)?;
+        txn.open_table(ACCOUNT_ENTRIES).map_err(db)?;
+        txn.open_table(IDEMPOTENCY).map_err(db)?;
+    }
+    txn.commit().map_err(db)
+}
+
+fn uuid(v: u128) -> uuid::Uuid {
+    uuid::Uuid::from_u128(v)
+}
+
+#[async_trait]
+impl Store for RedbStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read()?
+            .open_table(META)
+            .map_err(db)?
+            .get("schema_version")
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn secret_or_init(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let name = name.to_string();
+        self.writer
+            .run(move |t| ops::secret_or_init(t, &name, fresh))
+            .await
+    }
+
+    async fn create_user(&self, user: User, accounts: Vec<Account>) -> Result<(), StoreError> {
+        self.writer
+            .run(move |t| ops::create_user(t, &user, &accounts))
+            .await
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        get_user(&self.read()?.open_table(USERS).map_err(db)?, id)
+    }
+
+    async fn user_by_username(&self, name: &Username) -> Result<Option<User>, StoreError> {
+        let txn = self.read()?;
+        let id = txn
+            .open_table(USERNAMES)
+            .map_err(db)?
+            .get(name.key().as_str())
+            .map_err(db)?;
+        match id {
+            Some(id) => get_user(
+                &txn.open_table(USERS).map_err(db)?,
+                UserId(uuid(id.value())),
+            ),
+            None => Ok(None),
+        }
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let table = self.read()?.open_table(USERS).map_err(db)?;
+        let mut users = Vec::new();
+        for row in table.iter().map_err(db)? {
+            users.push(decode(row.map_err(db)?.1.value())?);
+        }
+        Ok(users)
+    }
+
+    async fn update_user(&self, user: User) -> Result<(), StoreError> {
+        self.writer.run(move |t| ops::update_user(t, &user)).await
+    }
+
+    async fn open_account(&self, account: Account) -> Result<(), StoreError> {
+        self.writer
+            .run(move |t| ops::open_account(t, &account))
+            .await
+    }
+
+    async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        get_account(&self.read()?.open_table(ACCOUNTS).map_err(db)?, id)
+    }
+
+    async fn account_by_number(&self, n: &AccountNumber) -> Result<Option<Account>, StoreError> {
+        let txn = self.read()?;
+        let id = txn
+            .open_table(ACCOUNT_NUMBERS)
+            .map_err(db)?
+            .get(n.as_str())
+            .map_err(db)?;
+        match id {
+            Some(id) => get_account(
+                &txn.open_table(ACCOUNTS).map_err(db)?,
+                AccountId(uuid(id.value())),
+            ),
+            None => Ok(None),
+        }
+    }
+
+    async fn accounts_of(&self, owner: UserId) -> Result<Vec<Account>, StoreError> {
+        let txn = self.read()?;
+        let index = txn.open_table(USER_ACCOUNTS).map_err(db)?;
+        let accounts = txn.open_table(ACCOUNTS).map_err(db)?;
+        let o = owner.0.as_u128();
+        let mut out = Vec::new();
+        for row in index.range((o, 0)..=(o, u128::MAX)).map_err(db)? {
+            let account = row.map_err(db)?.0.value().1;
+            let a = get_account(&accounts, AccountId(uuid(account)))?.ok_or_else(|| {
+                StoreError::Corrupt(format!("indexed account {} missing", uuid(account)))
+            })?;
+            out.push(a);
+        }
+        Ok(out)
+    }
+
+    async fn system_account(&self, currency: Currency) -> Result<Account, StoreError> {
+        self.writer
+            .run(move |t| ops::system_account(t, currency, now()))
+            .await
+    }
+
+    async fn set_frozen(&self, id: AccountId, frozen: bool) -> Result<Account, StoreError> {
+        self.writer
+            .run(move |t| ops::set_frozen(t, id, frozen))
+            .await
+    }
+
+    async fn post(
+        &self,
+        posting: Posting,
+        key: Option<(IdempotencyKey, [u8; 32])>,
+    ) -> Result<Posted, StoreError> {
+        self.writer
+            .run(move |t| ops::post(t, &posting, key.as_ref(), now()))
+            .await
+    }
+
+    async fn entry(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
+        get_entry(&self.read()?.open_table(ENTRIES).map_err(db)?, id)
+    }
+
+    async fn history(
+        &self,
+        accounts: &[AccountId],
+        q: &HistoryQuery,
+    ) -> Result<Vec<Line>, StoreError> {
+        let txn = self.read()?;
+        let index = txn.open_table(ACCOUNT_ENTRIES).map_err(db)?;
+        let entries = txn.open_table(ENTRIES).map_err(db)?;
+        // UUIDv7 ids start with their 48-bit millisecond timestamp, so time bounds
+        // are id bounds.
+        let lo = q.from.map_or(0, |ms| (ms.max(0) as u128) << 80);
+        let hi = q.until.map_or(u128::MAX, |ms| {
+            ((ms.max(0) as u128) << 80).saturating_sub(1)
+        });
+        let mut lines: Vec<(u128, u128)> = Vec::new();
+        for account in accounts {
+            let a = account.0.as_u128();
+            let mut upper = hi;
+            if let Some((entry, after_account)) = q.after {
+                let e = entry.0.as_u128();
+                // Within one entry, lines are ordered by account id, descending.
+                let bound = if a < after_account.0.as_u128() {
+                    e
+                } else {
+                    e.saturating_sub(1)
+                };
+                upper = upper.min(bound);
+            }
+            if upper < lo {
+                continue;
+            }
+            let range = index.range((a, lo)..=(a, upper)).map_err(db)?;
+            for row in range.rev().take(q.limit) {
+                lines.push((row.map_err(db)?.0.value().1, a));
+            }
+        }
+        lines.sort_unstable_by(|x, y| y.cmp(x));
+        lines.truncate(q.limit);
+        lines
+            .into_iter()
+            .map(|(e, a)| {
+                let entry = get_entry(&entries, EntryId(uuid(e)))?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("indexed entry {} missing", uuid(e)))
+                })?;
+                Ok(Line {
+                    account: AccountId(uuid(a)),
+                    entry,
+                })
+            })
+            .collect()
+    }
+
+    async fn verify(&self) -> Result<Report, StoreError> {
+        let txn = self.read()?;
+        let mut v = Verifier::default();
+        for row in txn.open_table(ACCOUNTS).map_err(db)?.iter().map_err(db)? {
+            v.account(decode(row.map_err(db)?.1.value())?);
+        }
+        for row in txn.open_table(ENTRIES).map_err(db)?.iter().map_err(db)? {
+            v.entry(&decode(row.map_err(db)?.1.value())?);
+        }
+        Ok(v.finish())
+    }
+
+    async fn purge_idempotency(&self, before: Millis) -> Result<u64, StoreError> {
+        self.writer
+            .run(move |t| ops::purge_idempotency(t, before))
+            .await
+    }
+}

@@ -1,0 +1,69 @@
+//! The redb schema: table definitions, value encoding, and lookups shared by the
+//! read path and the writer.
+
+use redb::{ReadableTable, TableDefinition};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::domain::{Account, AccountId, Entry, EntryId, User, UserId};
+use crate::store::StoreError;
+
+/// Bumped when the on-disk layout changes; a newer file is refused, never guessed at.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub const USERS: TableDefinition<u128, &[u8]> = TableDefinition::new("users");
+pub const USERNAMES: TableDefinition<&str, u128> = TableDefinition::new("usernames");
+pub const ACCOUNTS: TableDefinition<u128, &[u8]> = TableDefinition::new("accounts");
+pub const ACCOUNT_NUMBERS: TableDefinition<&str, u128> = TableDefinition::new("account_numbers");
+/// (owner, account) -> ()
+pub const USER_ACCOUNTS: TableDefinition<(u128, u128), ()> = TableDefinition::new("user_accounts");
+/// currency code -> the bank's system account
+pub const SYSTEM_ACCOUNTS: TableDefinition<&str, u128> = TableDefinition::new("system_accounts");
+pub const ENTRIES: TableDefinition<u128, &[u8]> = TableDefinition::new("entries");
+/// (account, entry) -> (): each account's statement, in time order thanks to UUIDv7.
+pub const ACCOUNT_ENTRIES: TableDefinition<(u128, u128), ()> =
+    TableDefinition::new("account_entries");
+/// (user, key) -> IdempotencyRecord
+pub const IDEMPOTENCY: TableDefinition<(u128, &str), &[u8]> = TableDefinition::new("idempotency");
+
+pub fn db(e: impl Into<redb::Error>) -> StoreError {
+    StoreError::Unavailable(e.into().to_string())
+}
+
+pub fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
+    postcard::to_allocvec(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn get_account(
+    t: &impl ReadableTable<u128, &'static [u8]>,
+    id: AccountId,
+) -> Result<Option<Account>, StoreError> {
+    t.get(id.0.as_u128())
+        .map_err(db)?
+        .map(|v| decode(v.value()))
+        .transpose()
+}
+
+pub fn get_user(
+    t: &impl ReadableTable<u128, &'static [u8]>,
+    id: UserId,
+) -> Result<Option<User>, StoreError> {
+    t.get(id.0.as_u128())
+        .map_err(db)?
+        .map(|v| decode(v.value()))
+        .transpose()
+}
+
+pub fn get_entry(
+    t: &impl ReadableTable<u128, &'static [u8]>,
+    id: EntryId,
+) -> Result<Option<Entry>, StoreError> {
+    t.get(id.0.as_u128())
+        .map_err(db)?
+        .map(|v| decode(v.value()))
+        .transpose()
+}
