@@ -1,0 +1,13 @@
+//! All integration tests live in one binary: linking many is slow on two cores.
+
+mod harness;
+
+mod accounts;
+mod admin;
+mod auth;
+mod hostile;
+mod openapi;
+mod probes;
+mod process;
+mod storm;
+mod transfers;
