@@ -80,6 +80,18 @@ pub async fn get(
     Ok(axum::Json(AccountView::from(&account)))
 }
 
+pub async fn close(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<AccountView>, ApiError> {
+    let account = state
+        .bank
+        .close_account(caller.user.id, account_id(&id)?)
+        .await?;
+    Ok(axum::Json(AccountView::from(&account)))
+}
+
 pub async fn history(
     State(state): State<AppState>,
     caller: Caller,

@@ -127,6 +127,7 @@ fn store_parts(e: &StoreError) -> (StatusCode, &'static str, String) {
         StoreError::UsernameTaken => (StatusCode::CONFLICT, "username_taken"),
         StoreError::AccountNumberTaken => (StatusCode::CONFLICT, "account_number_taken"),
         StoreError::IdempotencyKeyReused => (StatusCode::CONFLICT, "idempotency_key_reused"),
+        StoreError::AccountNotEmpty => (StatusCode::CONFLICT, "account_not_empty"),
         StoreError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
         StoreError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         StoreError::Corrupt(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

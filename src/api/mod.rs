@@ -30,14 +30,14 @@ use error::problem;
 pub use openapi::ROUTES;
 
 pub fn router(state: AppState) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    let routes = Router::new()
         .route("/api/auth/register", post(auth::register))
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/logout", post(auth::logout))
         .route("/api/users/me", get(users::me))
         .route("/api/accounts", get(accounts::list).post(accounts::open))
         .route("/api/accounts/{id}", get(accounts::get))
+        .route("/api/accounts/{id}/close", post(accounts::close))
         .route("/api/accounts/{id}/transactions", get(accounts::history))
         .route(
             "/api/transactions",
@@ -57,7 +57,15 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/healthz", get(health::health))
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    middleware(routes).with_state(state)
+}
+
+/// What wraps every route: body limit, request logs, panic recovery, security
+/// headers and request ids.
+fn middleware<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
+    let request_id = HeaderName::from_static("x-request-id");
+    routes
         .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
         .layer(middleware::from_fn(log_request))
         .layer(CatchPanicLayer::custom(|_| {
@@ -76,7 +84,6 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .with_state(state)
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
@@ -119,4 +126,31 @@ async fn log_request(req: Request, next: Next) -> Response {
         tracing::info!(target: "bankbox::http", %method, route, status, latency_ms, request_id, "request");
     }
     res.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_a_500_problem() {
+        async fn boom() -> &'static str {
+            panic!("a bug")
+        }
+        let app: Router = middleware(Router::new().route("/boom", get(boom)));
+        let res = app
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        assert_eq!(res.headers()[header::X_FRAME_OPTIONS], "DENY");
+    }
 }

@@ -62,6 +62,14 @@ impl Bank {
         Ok(body)
     }
 
+    /// Closes one of the owner's accounts; it must be empty.
+    pub async fn close_account(&self, owner: UserId, id: AccountId) -> Result<Account, BankError> {
+        self.own_account(owner, id).await?;
+        let account = self.store.close_account(id).await?;
+        self.cache.invalidate_responses(owner).await?;
+        Ok(account)
+    }
+
     pub async fn set_frozen(&self, id: AccountId, frozen: bool) -> Result<Account, BankError> {
         let account = self.store.set_frozen(id, frozen).await?;
         if let Some(owner) = account.owner {

@@ -21,6 +21,8 @@ pub enum StoreError {
     AccountNumberTaken,
     #[error("this Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
+    #[error("the account still holds money; move it out before closing")]
+    AccountNotEmpty,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("storage unavailable: {0}")]
@@ -79,6 +81,8 @@ pub trait Store: Send + Sync + 'static {
     /// The bank's own account in `currency`, created on first use.
     async fn system_account(&self, currency: Currency) -> Result<Account, StoreError>;
     async fn set_frozen(&self, id: AccountId, frozen: bool) -> Result<Account, StoreError>;
+    /// Closes an account with a zero balance; closed accounts take no postings.
+    async fn close_account(&self, id: AccountId) -> Result<Account, StoreError>;
 
     /// Applies a posting atomically. With a key, the outcome (entry or refusal) is
     /// stored in the same commit; a repeat with the same fingerprint replays it.

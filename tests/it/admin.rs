@@ -16,7 +16,9 @@ async fn admin_routes_need_the_admin_role() {
         (Method::POST, format!("/api/admin/accounts/{id}/unfreeze")),
     ] {
         let body = json!({ "account": id, "amount": 1_000_000 });
-        let r = app.send(method, &path, Some(&c.token), Some(body), &[]).await;
+        let r = app
+            .send(method, &path, Some(&c.token), Some(body), &[])
+            .await;
         assert_eq!((r.status.as_u16(), r.code()), (403, "forbidden"), "{path}");
     }
     assert_eq!(app.balance(&c.token, &id).await, 0);
@@ -28,27 +30,68 @@ async fn deposits_withdrawals_and_freezing() {
     let admin = app.admin_token().await;
     let c = app.customer("mike").await;
     let users = app.get("/api/admin/users", &admin).await;
-    let names: Vec<&str> = users.body["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    let names: Vec<&str> = users.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&"admin") && names.contains(&"mike"));
 
-    let dep = app.post("/api/admin/deposits", &admin, json!({ "account": c.account_number(), "amount": 900, "description": "cash in" })).await;
+    let dep = app
+        .post(
+            "/api/admin/deposits",
+            &admin,
+            json!({ "account": c.account_number(), "amount": 900, "description": "cash in" }),
+        )
+        .await;
     assert_eq!(dep.status, 201);
     assert_eq!(dep.body["direction"], "in");
     assert_eq!(dep.body["kind"], "deposit");
-    let too_much = app.post("/api/admin/withdrawals", &admin, json!({ "account": c.account_id(), "amount": 901 })).await;
+    let too_much = app
+        .post(
+            "/api/admin/withdrawals",
+            &admin,
+            json!({ "account": c.account_id(), "amount": 901 }),
+        )
+        .await;
     assert_eq!(too_much.code(), "insufficient_funds");
-    let wd = app.post("/api/admin/withdrawals", &admin, json!({ "account": c.account_id(), "amount": 400 })).await;
+    let wd = app
+        .post(
+            "/api/admin/withdrawals",
+            &admin,
+            json!({ "account": c.account_id(), "amount": 400 }),
+        )
+        .await;
     assert_eq!(wd.status, 201);
     assert_eq!(wd.body["direction"], "out");
     assert_eq!(app.balance(&c.token, c.account_id()).await, 500);
 
     let path = format!("/api/admin/accounts/{}/freeze", c.account_id());
-    assert_eq!(app.post(&path, &admin, json!({})).await.body["frozen"], true);
-    let blocked = app.post("/api/admin/withdrawals", &admin, json!({ "account": c.account_id(), "amount": 1 })).await;
+    assert_eq!(
+        app.post(&path, &admin, json!({})).await.body["frozen"],
+        true
+    );
+    let blocked = app
+        .post(
+            "/api/admin/withdrawals",
+            &admin,
+            json!({ "account": c.account_id(), "amount": 1 }),
+        )
+        .await;
     assert_eq!(blocked.code(), "account_frozen");
     let path = format!("/api/admin/accounts/{}/unfreeze", c.account_id());
-    assert_eq!(app.post(&path, &admin, json!({})).await.body["frozen"], false);
-    let missing = app.post("/api/admin/accounts/01936f0e-0000-7000-8000-000000000000/freeze", &admin, json!({})).await;
+    assert_eq!(
+        app.post(&path, &admin, json!({})).await.body["frozen"],
+        false
+    );
+    let missing = app
+        .post(
+            "/api/admin/accounts/01936f0e-0000-7000-8000-000000000000/freeze",
+            &admin,
+            json!({}),
+        )
+        .await;
     assert_eq!(missing.status, 404);
     app.assert_ledger_ok().await;
 }
@@ -60,8 +103,24 @@ async fn deposits_honour_idempotency_keys() {
     let c = app.customer("nell").await;
     let body = json!({ "account": c.account_id(), "amount": 250 });
     let headers = [("idempotency-key", "dep-1")];
-    let first = app.send(Method::POST, "/api/admin/deposits", Some(&admin), Some(body.clone()), &headers).await;
-    let again = app.send(Method::POST, "/api/admin/deposits", Some(&admin), Some(body), &headers).await;
+    let first = app
+        .send(
+            Method::POST,
+            "/api/admin/deposits",
+            Some(&admin),
+            Some(body.clone()),
+            &headers,
+        )
+        .await;
+    let again = app
+        .send(
+            Method::POST,
+            "/api/admin/deposits",
+            Some(&admin),
+            Some(body),
+            &headers,
+        )
+        .await;
     assert_eq!(first.body["id"], again.body["id"]);
     assert_eq!(app.balance(&c.token, c.account_id()).await, 250);
 }

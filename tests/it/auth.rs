@@ -13,7 +13,9 @@ async fn login_me_logout() {
     assert_eq!(me.body["username"], "dana");
     assert!(me.body.get("password_hash").is_none());
 
-    let out = app.send(Method::POST, "/api/auth/logout", Some(&c.token), None, &[]).await;
+    let out = app
+        .send(Method::POST, "/api/auth/logout", Some(&c.token), None, &[])
+        .await;
     assert_eq!(out.status, 204);
     let after = app.get("/api/users/me", &c.token).await;
     assert_eq!(after.status, 401);
@@ -52,7 +54,11 @@ async fn repeated_failures_are_throttled_even_with_the_right_password() {
     let blocked = app.login("gina", "gina-password").await;
     assert_eq!(blocked.status, 429);
     assert_eq!(blocked.code(), "too_many_attempts");
-    let wait: u64 = blocked.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let wait: u64 = blocked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(wait > 0 && wait <= 900);
     // Another user is unaffected.
     app.customer("hank").await;
@@ -72,13 +78,21 @@ async fn forged_expired_and_unsigned_tokens_are_rejected() {
         .state
         .auth
         .tokens
-        .sign(&Claims { exp: now - 120, nbf: now - 240, iat: now - 240, ..clone(&real) })
+        .sign(&Claims {
+            exp: now - 120,
+            nbf: now - 240,
+            iat: now - 240,
+            ..clone(&real)
+        })
         .unwrap();
     let wrong_audience = app
         .state
         .auth
         .tokens
-        .sign(&Claims { aud: "other".into(), ..clone(&real) })
+        .sign(&Claims {
+            aud: "other".into(),
+            ..clone(&real)
+        })
         .unwrap();
     let payload = c.token.split('.').nth(1).unwrap();
     let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
@@ -86,7 +100,10 @@ async fn forged_expired_and_unsigned_tokens_are_rejected() {
         .state
         .auth
         .tokens
-        .sign(&Claims { sid: "0".repeat(32), ..clone(&real) })
+        .sign(&Claims {
+            sid: "0".repeat(32),
+            ..clone(&real)
+        })
         .unwrap();
     for (what, token) in [
         ("forged", forged),
@@ -100,10 +117,16 @@ async fn forged_expired_and_unsigned_tokens_are_rejected() {
         assert_eq!(r.status, 401, "{what}");
         assert_eq!(r.headers["www-authenticate"], "Bearer", "{what}");
     }
-    let missing = app.send(Method::GET, "/api/accounts", None, None, &[]).await;
+    let missing = app
+        .send(Method::GET, "/api/accounts", None, None, &[])
+        .await;
     assert_eq!(missing.status, 401);
     assert_eq!(missing.code(), "unauthenticated");
-    assert_eq!(app.get("/api/users/me", &c.token).await.status, 200, "the real token still works");
+    assert_eq!(
+        app.get("/api/users/me", &c.token).await.status,
+        200,
+        "the real token still works"
+    );
     assert_eq!(real.iss, ISSUER);
     assert_eq!(real.aud, AUDIENCE);
 }
@@ -125,24 +148,44 @@ async fn registration_validates_and_refuses_duplicates() {
     let app = TestApp::start().await;
     app.customer("jack").await;
     let register = |body| app.send(Method::POST, "/api/auth/register", None, Some(body), &[]);
-    let dup = register(json!({ "username": "JACK", "password": "long enough", "email": "j@example.com" })).await;
+    let dup = register(
+        json!({ "username": "JACK", "password": "long enough", "email": "j@example.com" }),
+    )
+    .await;
     assert_eq!(dup.status, 409);
     assert_eq!(dup.code(), "username_taken");
-    let short = register(json!({ "username": "kate", "password": "short", "email": "k@example.com" })).await;
-    assert_eq!((short.status.as_u16(), short.code()), (422, "invalid_password"));
-    let email = register(json!({ "username": "kate", "password": "long enough", "email": "nope" })).await;
-    assert_eq!((email.status.as_u16(), email.code()), (422, "invalid_email"));
-    let name = register(json!({ "username": "k t", "password": "long enough", "email": "k@example.com" })).await;
-    assert_eq!((name.status.as_u16(), name.code()), (422, "invalid_username"));
+    let short =
+        register(json!({ "username": "kate", "password": "short", "email": "k@example.com" }))
+            .await;
+    assert_eq!(
+        (short.status.as_u16(), short.code()),
+        (422, "invalid_password")
+    );
+    let email =
+        register(json!({ "username": "kate", "password": "long enough", "email": "nope" })).await;
+    assert_eq!(
+        (email.status.as_u16(), email.code()),
+        (422, "invalid_email")
+    );
+    let name =
+        register(json!({ "username": "k t", "password": "long enough", "email": "k@example.com" }))
+            .await;
+    assert_eq!(
+        (name.status.as_u16(), name.code()),
+        (422, "invalid_username")
+    );
 }
 
 #[tokio::test]
 async fn registration_can_be_closed() {
     let mut settings = crate::harness::settings();
     settings.open_registration = false;
-    let app = TestApp::start_with(settings, std::sync::Arc::new(tempfile::tempdir().unwrap())).await;
+    let app =
+        TestApp::start_with(settings, std::sync::Arc::new(tempfile::tempdir().unwrap())).await;
     let body = json!({ "username": "lena", "password": "long enough", "email": "l@example.com" });
-    let r = app.send(Method::POST, "/api/auth/register", None, Some(body), &[]).await;
+    let r = app
+        .send(Method::POST, "/api/auth/register", None, Some(body), &[])
+        .await;
     assert_eq!(r.status, 403);
     assert_eq!(r.code(), "registration_closed");
     assert_eq!(app.login("lena", "long enough").await.status, 401);
@@ -168,5 +211,8 @@ async fn jwt_secret_survives_restart_so_sessions_do_not_need_a_new_signature() {
     let again = TestApp::start_with(crate::harness::settings(), dir).await;
     // The session lived in the old process's cache, but the signature still verifies.
     assert!(again.state.auth.tokens.verify(&c.token).is_ok());
-    assert_eq!(again.get("/api/users/me", &c.token).await.code(), "session_ended");
+    assert_eq!(
+        again.get("/api/users/me", &c.token).await.code(),
+        "session_ended"
+    );
 }

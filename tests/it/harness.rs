@@ -80,7 +80,9 @@ impl TestApp {
         let store: Arc<dyn Store> =
             Arc::new(bankbox::store::redb::RedbStore::open(dir.path(), 8 << 20).unwrap());
         let cache = app::open_cache(
-            &bankbox::config::CacheConfig::Embedded { max_bytes: settings.cache_bytes },
+            &bankbox::config::CacheConfig::Embedded {
+                max_bytes: settings.cache_bytes,
+            },
             settings.session_idle,
         );
         let state = app::build(store, cache, settings).await.unwrap();
@@ -99,7 +101,13 @@ impl TestApp {
             server: Some(server),
         };
         for _ in 0..200 {
-            if app.client.get(app.url("/ready")).send().await.is_ok_and(|r| r.status() == 200) {
+            if app
+                .client
+                .get(app.url("/ready"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
                 return app;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -145,7 +153,11 @@ impl TestApp {
         let headers = res.headers().clone();
         let text = res.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
@@ -153,12 +165,14 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
-        self.send(Method::POST, path, Some(token), Some(body), &[]).await
+        self.send(Method::POST, path, Some(token), Some(body), &[])
+            .await
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Reply {
         let body = json!({ "username": username, "password": password });
-        self.send(Method::POST, "/api/auth/login", None, Some(body), &[]).await
+        self.send(Method::POST, "/api/auth/login", None, Some(body), &[])
+            .await
     }
 
     pub async fn admin_token(&self) -> String {
@@ -171,7 +185,9 @@ impl TestApp {
     pub async fn customer(&self, username: &str) -> Customer {
         let password = format!("{username}-password");
         let body = json!({ "username": username, "password": password, "email": format!("{username}@example.com") });
-        let r = self.send(Method::POST, "/api/auth/register", None, Some(body), &[]).await;
+        let r = self
+            .send(Method::POST, "/api/auth/register", None, Some(body), &[])
+            .await;
         assert_eq!(r.status, 201, "{:?}", r.body);
         let account = r.body["accounts"][0].clone();
         let login = self.login(username, &password).await;
@@ -185,7 +201,11 @@ impl TestApp {
     /// Cash in through the admin API.
     pub async fn deposit(&self, admin: &str, account: &str, amount: i64) {
         let r = self
-            .post("/api/admin/deposits", admin, json!({ "account": account, "amount": amount, "description": "cash" }))
+            .post(
+                "/api/admin/deposits",
+                admin,
+                json!({ "account": account, "amount": amount, "description": "cash" }),
+            )
             .await;
         assert_eq!(r.status, 201, "{:?}", r.body);
     }
@@ -197,10 +217,26 @@ impl TestApp {
     }
 
     /// Transfers and returns the reply.
-    pub async fn transfer(&self, token: &str, from: &str, to: &str, amount: Value, key: Option<&str>) -> Reply {
+    pub async fn transfer(
+        &self,
+        token: &str,
+        from: &str,
+        to: &str,
+        amount: Value,
+        key: Option<&str>,
+    ) -> Reply {
         let body = json!({ "from_account": from, "to_account": to, "amount": amount, "description": "test" });
-        let headers: Vec<(&str, &str)> = key.map(|k| vec![("idempotency-key", k)]).unwrap_or_default();
-        self.send(Method::POST, "/api/transactions", Some(token), Some(body), &headers).await
+        let headers: Vec<(&str, &str)> = key
+            .map(|k| vec![("idempotency-key", k)])
+            .unwrap_or_default();
+        self.send(
+            Method::POST,
+            "/api/transactions",
+            Some(token),
+            Some(body),
+            &headers,
+        )
+        .await
     }
 
     /// The store's own audit of the ledger.

@@ -222,6 +222,10 @@ impl Store for RedbStore {
             .await
     }
 
+    async fn close_account(&self, id: AccountId) -> Result<Account, StoreError> {
+        self.writer.run(move |t| ops::close_account(t, id)).await
+    }
+
     async fn post(
         &self,
         posting: Posting,

@@ -146,6 +146,19 @@ pub fn system_account(
     Ok(account)
 }
 
+pub fn close_account(txn: &WriteTransaction, id: AccountId) -> Result<Account, StoreError> {
+    let mut accounts = txn.open_table(ACCOUNTS).map_err(db)?;
+    let mut a = get_account(&accounts, id)?.ok_or(StoreError::NotFound("account"))?;
+    if a.balance != 0 {
+        return Err(StoreError::AccountNotEmpty);
+    }
+    a.closed = true;
+    accounts
+        .insert(id.0.as_u128(), encode(&a)?.as_slice())
+        .map_err(db)?;
+    Ok(a)
+}
+
 pub fn set_frozen(
     txn: &WriteTransaction,
     id: AccountId,
