@@ -15,6 +15,7 @@ use crate::cache::Cache;
 use crate::cache::moka::MokaCache;
 use crate::cli::Environment;
 use crate::config::{CacheConfig, ServeSettings, StoreConfig};
+use crate::domain::Role;
 use crate::store::redb::RedbStore;
 use crate::store::{Store, StoreError};
 
@@ -98,11 +99,17 @@ pub async fn build(
     })
 }
 
+/// Development seeds an empty bank with demo users; production makes sure an
+/// admin exists, even if users were created with the CLI before the first start.
 async fn first_start(bank: &Bank, settings: &ServeSettings) -> Result<(), BankError> {
-    if !bank.store.users().await?.is_empty() {
-        return Ok(());
-    }
+    let users = bank.store.users().await?;
     match settings.environment {
+        Environment::Development if !users.is_empty() => {}
+        Environment::Production if users.iter().any(|u| u.role == Role::Admin) => {
+            if settings.admin_password.is_some() {
+                tracing::info!("an admin exists already; BANKBOX_ADMIN_PASSWORD is not used");
+            }
+        }
         Environment::Development => {
             seed::demo(bank, settings.default_currency).await?;
             let logins: Vec<String> = seed::DEMO_LOGINS
@@ -158,7 +165,10 @@ pub async fn serve(
             Ok(())
         }
     };
+    // Wait for the task to be gone, so its handle on the store is released
+    // before the caller closes it.
     purge.abort();
+    let _ = purge.await;
     result
 }
 

@@ -12,11 +12,11 @@ use crate::domain::Currency;
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("{name}: cannot read {path}: {source}")]
+    #[error("{name}: cannot read {path}: {reason}")]
     SecretFile {
         name: &'static str,
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("{name} is set both directly and through a file; set only one")]
     Ambiguous { name: &'static str },
@@ -68,10 +68,10 @@ fn secret(
         (Some(v), None) => Ok(Some(v.clone())),
         (None, Some(path)) => std::fs::read_to_string(path)
             .map(|s| Some(s.trim_end_matches(['\n', '\r']).to_string()))
-            .map_err(|source| ConfigError::SecretFile {
+            .map_err(|reason| ConfigError::SecretFile {
                 name,
                 path: path.clone(),
-                source,
+                reason,
             }),
         (None, None) => Ok(None),
     }
@@ -150,6 +150,8 @@ pub struct ServeSettings {
     pub hash_threads: usize,
     pub shutdown_timeout: Duration,
     pub cache_bytes: u64,
+    /// Mark cookies `Secure` (when serving over TLS).
+    pub secure_cookies: bool,
 }
 
 impl ServeSettings {
@@ -193,6 +195,7 @@ impl ServeSettings {
             hash_threads: args.hash_threads.max(1),
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
             cache_bytes: args.cache_mb.max(1) * 1024 * 1024,
+            secure_cookies: false,
         })
     }
 }

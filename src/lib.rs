@@ -12,3 +12,4 @@ pub mod config;
 pub mod domain;
 pub mod store;
 pub mod telemetry;
+pub mod web;

@@ -16,13 +16,27 @@ use crate::auth::Admin;
 use crate::bank::Movement;
 use crate::domain::{AccountRef, Amount, EntryKind};
 
+#[derive(serde::Serialize)]
+pub struct UserWithAccounts {
+    #[serde(flatten)]
+    user: UserView,
+    accounts: Vec<AccountView>,
+}
+
 pub async fn users(
     State(state): State<AppState>,
     _: Admin,
-) -> Result<axum::Json<Page<UserView>>, ApiError> {
-    let users = state.bank.store.users().await?;
+) -> Result<axum::Json<Page<UserWithAccounts>>, ApiError> {
+    let mut items = Vec::new();
+    for user in state.bank.store.users().await? {
+        let accounts = state.bank.store.accounts_of(user.id).await?;
+        items.push(UserWithAccounts {
+            user: UserView::from(&user),
+            accounts: accounts.iter().map(AccountView::from).collect(),
+        });
+    }
     Ok(axum::Json(Page {
-        items: users.iter().map(UserView::from).collect(),
+        items,
         next_cursor: None,
     }))
 }

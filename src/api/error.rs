@@ -115,6 +115,7 @@ fn auth_parts(e: &AuthError) -> (StatusCode, &'static str, String) {
         AuthError::InvalidToken => (StatusCode::UNAUTHORIZED, "invalid_token"),
         AuthError::SessionEnded => (StatusCode::UNAUTHORIZED, "session_ended"),
         AuthError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+        AuthError::Csrf => (StatusCode::FORBIDDEN, "csrf_failed"),
         AuthError::Store(s) => return store_parts(s),
         AuthError::Cache(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         AuthError::Hashing(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

@@ -8,6 +8,7 @@ mod health;
 mod history;
 pub mod json;
 mod openapi;
+mod payees;
 mod transactions;
 mod users;
 mod views;
@@ -35,6 +36,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/logout", post(auth::logout))
         .route("/api/users/me", get(users::me))
+        .route("/api/users/me/password", post(users::change_password))
+        .route("/api/payees/{number}", get(payees::lookup))
         .route("/api/accounts", get(accounts::list).post(accounts::open))
         .route("/api/accounts/{id}", get(accounts::get))
         .route("/api/accounts/{id}/close", post(accounts::close))
@@ -56,7 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/health", get(health::health))
         .route("/healthz", get(health::health))
-        .fallback(not_found)
+        .fallback_service(crate::web::router())
         .method_not_allowed_fallback(method_not_allowed);
     middleware(routes).with_state(state)
 }
@@ -88,10 +91,6 @@ fn middleware<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> 
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-}
-
-async fn not_found() -> Response {
-    problem(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
 
 async fn method_not_allowed() -> Response {

@@ -49,6 +49,8 @@ pub const ROUTES: &[Route] = &[
     r("post", "/api/auth/login", "Log in; returns a bearer token", Public, Some("LoginRequest"), 200, Some("LoginResponse")),
     r("post", "/api/auth/logout", "End the current session", User, None, 204, None),
     r("get", "/api/users/me", "The caller", User, None, 200, Some("User")),
+    r("post", "/api/users/me/password", "Change my password; ends my other sessions' use of the old one", User, Some("PasswordChange"), 204, None),
+    r("get", "/api/payees/{number}", "Whose account a number is (confirmation of payee)", User, None, 200, Some("Payee")),
     r("get", "/api/accounts", "The caller's accounts", User, None, 200, Some("AccountPage")),
     r("post", "/api/accounts", "Open a checking or savings account", User, Some("OpenAccountRequest"), 201, Some("Account")),
     r("get", "/api/accounts/{id}", "One of the caller's accounts", User, None, 200, Some("Account")),
@@ -91,6 +93,9 @@ fn operation(route: &Route) -> Value {
     let mut params = Vec::new();
     if route.path.contains("{id}") {
         params.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }));
+    }
+    if route.path.contains("{number}") {
+        params.push(json!({ "name": "number", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{12}$" } }));
     }
     if route.path.ends_with("/transactions") && route.method == "get" {
         for (name, desc) in [
@@ -152,15 +157,20 @@ pub fn build() -> Value {
                     "username": { "type": "string" }, "password": { "type": "string", "minLength": 8 }, "email": { "type": "string" } } },
                 "Registered": { "type": "object", "properties": { "user": schema("User"), "accounts": { "type": "array", "items": schema("Account") } } },
                 "LoginRequest": { "type": "object", "required": ["username", "password"], "additionalProperties": false, "properties": {
-                    "username": { "type": "string" }, "password": { "type": "string" } } },
+                    "username": { "type": "string" }, "password": { "type": "string" },
+                    "session": { "enum": ["bearer", "cookie"], "description": "bearer (default): token in the body; cookie: HttpOnly cookie plus csrf_token, for browsers" } } },
                 "LoginResponse": { "type": "object", "properties": {
-                    "token": { "type": "string" }, "token_type": { "type": "string" }, "expires_at": { "type": "string" }, "user": schema("User") } },
+                    "token": { "type": "string" }, "token_type": { "type": "string" }, "csrf_token": { "type": "string" }, "expires_at": { "type": "string" }, "user": schema("User") } },
                 "OpenAccountRequest": { "type": "object", "required": ["kind"], "additionalProperties": false, "properties": {
                     "kind": { "enum": ["checking", "savings"] }, "currency": { "type": "string" }, "name": { "type": "string" } } },
                 "TransferRequest": { "type": "object", "required": ["from_account", "to_account", "amount"], "additionalProperties": false, "properties": {
                     "from_account": { "type": "string", "description": "Your account's id or number" },
                     "to_account": { "type": "string", "description": "Your account's id or number, or anyone's account number" },
                     "amount": money, "description": { "type": "string", "maxLength": 140 } } },
+                "PasswordChange": { "type": "object", "required": ["current_password", "new_password"], "additionalProperties": false, "properties": {
+                    "current_password": { "type": "string" }, "new_password": { "type": "string", "minLength": 8 } } },
+                "Payee": { "type": "object", "properties": {
+                    "account_number": { "type": "string" }, "name": { "type": "string" }, "currency": { "type": "string" } } },
                 "CashRequest": { "type": "object", "required": ["account", "amount"], "additionalProperties": false, "properties": {
                     "account": { "type": "string", "description": "Account id or number" }, "amount": money,
                     "description": { "type": "string", "maxLength": 140 } } }

@@ -33,6 +33,8 @@ pub enum AuthError {
     SessionEnded,
     #[error("this action needs the admin role")]
     Forbidden,
+    #[error("missing or wrong X-CSRF-Token for a cookie-authenticated request")]
+    Csrf,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -84,6 +86,7 @@ impl Auth {
             role: user.role,
             created_at: now,
             expires_at: now + self.session_max.as_millis() as i64,
+            csrf: token::new_session_id(),
         };
         self.cache.put_session(session.clone()).await?;
         let token = self.tokens.issue(&session)?;

@@ -86,6 +86,7 @@ mod tests {
             role: Role::User,
             created_at: now,
             expires_at: now + life_s * 1000,
+            csrf: String::new(),
         }
     }
 

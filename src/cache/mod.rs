@@ -27,6 +27,9 @@ pub struct Session {
     pub role: Role,
     pub created_at: Millis,
     pub expires_at: Millis,
+    /// Echoed by the browser in `X-CSRF-Token` on unsafe requests made with the
+    /// session cookie.
+    pub csrf: String,
 }
 
 /// Failed logins counted for one key within the current window.

@@ -220,6 +220,7 @@ mod tests {
             role: Role::User,
             created_at: now,
             expires_at: now + expires_in_ms,
+            csrf: String::new(),
         }
     }
 

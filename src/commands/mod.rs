@@ -28,6 +28,7 @@ pub fn open_store(global: &GlobalArgs) -> anyhow::Result<Arc<dyn Store>> {
 }
 
 async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let shutdown = shutdown_signal()?;
     let settings = ServeSettings::resolve(global, args)?;
     let cache_config = config::cache_config(global, settings.cache_bytes)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -46,24 +47,31 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
         "bankbox is ready on http://{}",
         listener.local_addr()?
     );
-    app::serve(listener, state, shutdown_signal()).await?;
+    app::serve(listener, state, shutdown).await?;
     tracing::info!("stopped cleanly");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing the SIGTERM handler");
+/// Registers the SIGTERM/SIGINT handlers now, so a signal during start-up is
+/// not lost: the server then stops cleanly as soon as it is up.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    Ok(async move {
         tokio::select! {
-            _ = ctrl_c => {}
             _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 async fn verify(global: &GlobalArgs) -> anyhow::Result<ExitCode> {

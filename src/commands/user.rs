@@ -50,7 +50,10 @@ pub async fn run(global: &GlobalArgs, cmd: UserCommand) -> anyhow::Result<ExitCo
                 password: read_password()?,
                 role: if admin { Role::Admin } else { Role::User },
             };
-            let user = bank.create_user(new, Currency::parse(&currency)?).await?;
+            let user = bank
+                .create_user(new, Currency::parse(&currency)?)
+                .await
+                .with_context(|| format!("cannot create user {username}"))?;
             println!("created {} ({})", user.username, user.id);
         }
         UserCommand::List => {
@@ -78,13 +81,15 @@ pub async fn run(global: &GlobalArgs, cmd: UserCommand) -> anyhow::Result<ExitCo
         UserCommand::SetPassword { username } => {
             let user = bank
                 .set_password(&Username::parse(&username)?, &read_password()?)
-                .await?;
+                .await
+                .with_context(|| format!("user {username}"))?;
             println!("password of {} changed", user.username);
         }
         UserCommand::Disable { username, enable } => {
             let user = bank
                 .set_disabled(&Username::parse(&username)?, !enable)
-                .await?;
+                .await
+                .with_context(|| format!("user {username}"))?;
             println!(
                 "{} is {}",
                 user.username,

@@ -312,3 +312,42 @@ async fn only_empty_accounts_close_and_closed_ones_take_no_money() {
         200
     );
 }
+
+#[tokio::test]
+async fn payee_lookup_names_the_holder_by_number_only() {
+    let app = TestApp::start().await;
+    let a = app.customer("zack").await;
+    let b = app.customer("zoe").await;
+    let r = app
+        .get(&format!("/api/payees/{}", b.account_number()), &a.token)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["name"], "zoe");
+    assert_eq!(r.body["currency"], "EUR");
+    assert!(r.body.get("id").is_none(), "ids stay private");
+    let bad = app.get("/api/payees/123456789012", &a.token).await;
+    assert_eq!(
+        (bad.status.as_u16(), bad.code()),
+        (422, "account_number_checksum")
+    );
+    let unknown = bankbox::domain::AccountNumber::from_body(3);
+    assert_eq!(
+        app.get(&format!("/api/payees/{unknown}"), &a.token)
+            .await
+            .status,
+        404
+    );
+    let system = app
+        .state
+        .bank
+        .store
+        .system_account(bankbox::domain::Currency::EUR)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(&format!("/api/payees/{}", system.number), &a.token)
+            .await
+            .status,
+        404
+    );
+}

@@ -216,3 +216,147 @@ async fn jwt_secret_survives_restart_so_sessions_do_not_need_a_new_signature() {
         "session_ended"
     );
 }
+
+/// The browser's way: an HttpOnly cookie, and unsafe requests must echo the
+/// CSRF token.
+#[tokio::test]
+async fn cookie_sessions_need_the_csrf_token_for_writes() {
+    let app = TestApp::start().await;
+    let c = app.customer("oscar").await;
+    let body = json!({ "username": "oscar", "password": "oscar-password", "session": "cookie" });
+    let login = app
+        .send(Method::POST, "/api/auth/login", None, Some(body), &[])
+        .await;
+    assert_eq!(login.status, 200);
+    assert!(
+        login.body.get("token").is_none(),
+        "page script never sees the session token"
+    );
+    let csrf = login.body["csrf_token"].as_str().unwrap().to_string();
+    let cookies: Vec<&str> = login
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("bankbox_session="))
+        .unwrap();
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"));
+    let session_pair = session.split(';').next().unwrap();
+    let cookie = format!("{session_pair}; bankbox_csrf={csrf}");
+
+    let me = app
+        .send(
+            Method::GET,
+            "/api/users/me",
+            None,
+            None,
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(me.status, 200, "reads work with the cookie alone");
+    let open = json!({ "kind": "savings" });
+    let forged = app
+        .send(
+            Method::POST,
+            "/api/accounts",
+            None,
+            Some(open.clone()),
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(
+        (forged.status.as_u16(), forged.code()),
+        (403, "csrf_failed")
+    );
+    let wrong = app
+        .send(
+            Method::POST,
+            "/api/accounts",
+            None,
+            Some(open.clone()),
+            &[("cookie", &cookie), ("x-csrf-token", "nope")],
+        )
+        .await;
+    assert_eq!(wrong.status, 403);
+    let ok = app
+        .send(
+            Method::POST,
+            "/api/accounts",
+            None,
+            Some(open),
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(ok.status, 201);
+    assert_eq!(
+        app.get("/api/accounts", &c.token).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let out = app
+        .send(
+            Method::POST,
+            "/api/auth/logout",
+            None,
+            None,
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(out.status, 204);
+    let cleared: Vec<&str> = out
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        cleared
+            .iter()
+            .any(|c| c.starts_with("bankbox_session=;") && c.contains("Max-Age=0"))
+    );
+    let after = app
+        .send(
+            Method::GET,
+            "/api/users/me",
+            None,
+            None,
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(after.status, 401, "the old cookie is dead");
+}
+
+#[tokio::test]
+async fn password_change_needs_the_current_one() {
+    let app = TestApp::start().await;
+    let c = app.customer("paul").await;
+    let change = |current: &str, new: &str| {
+        app.post(
+            "/api/users/me/password",
+            &c.token,
+            json!({ "current_password": current, "new_password": new }),
+        )
+    };
+    let wrong = change("not-it-at-all", "a brand new password").await;
+    assert_eq!(
+        (wrong.status.as_u16(), wrong.code()),
+        (403, "wrong_password")
+    );
+    let short = change("paul-password", "short").await;
+    assert_eq!(
+        (short.status.as_u16(), short.code()),
+        (422, "invalid_password")
+    );
+    assert_eq!(
+        change("paul-password", "a brand new password").await.status,
+        204
+    );
+    assert_eq!(app.login("paul", "paul-password").await.status, 401);
+    assert_eq!(app.login("paul", "a brand new password").await.status, 200);
+}

@@ -29,6 +29,7 @@ pub fn settings() -> ServeSettings {
         hash_threads: 2,
         shutdown_timeout: Duration::from_secs(5),
         cache_bytes: 8 << 20,
+        secure_cookies: false,
     }
 }
 

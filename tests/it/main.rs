@@ -11,3 +11,4 @@ mod probes;
 mod process;
 mod storm;
 mod transfers;
+mod web;
