@@ -7,6 +7,7 @@ pub mod error;
 mod health;
 mod history;
 pub mod json;
+mod meta;
 mod openapi;
 mod payees;
 mod transactions;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/accounts/{id}/freeze", post(admin::freeze))
         .route("/api/admin/accounts/{id}/unfreeze", post(admin::unfreeze))
         .route("/api/openapi.json", get(openapi::document))
+        .route("/api/meta", get(meta::meta))
         .route("/ping", get(health::ping))
         .route("/livez", get(health::ping))
         .route("/ready", get(health::ready))
