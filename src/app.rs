@@ -1,21 +1,29 @@
 //! Application state, start-up (adapters, secrets, first-start seeding) and the
 //! one `serve` entry both `main` and the tests use.
 
-use std::sync::Arc;
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use axum::extract::FromRef;
+use axum::Router;
+use axum::extract::{FromRef, Request};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tower::ServiceExt;
 
+use crate::api::error::problem;
 use crate::auth::{Auth, Hasher, Tokens};
 use crate::bank::{Bank, BankError, seed};
-use crate::cache::Cache;
 use crate::cache::moka::MokaCache;
+use crate::cache::redis::RedisCache;
+use crate::cache::{Cache, CacheError};
 use crate::cli::Environment;
 use crate::config::{CacheConfig, ServeSettings, StoreConfig};
 use crate::domain::Role;
+use crate::store::postgres::PgStore;
 use crate::store::redb::RedbStore;
 use crate::store::{Store, StoreError};
 
@@ -53,18 +61,28 @@ impl Lifecycle {
     }
 }
 
-pub fn open_store(config: &StoreConfig) -> Result<Arc<dyn Store>, StoreError> {
+/// Opens the configured store; for PostgreSQL this connects and migrates.
+pub async fn open_store(config: &StoreConfig) -> Result<Arc<dyn Store>, StoreError> {
     match config {
         StoreConfig::Embedded { dir, cache_bytes } => {
             Ok(Arc::new(RedbStore::open(dir, *cache_bytes)?))
         }
+        StoreConfig::Postgres { url, pool_size } => {
+            let store = PgStore::new(url, *pool_size)?;
+            store.migrate().await?;
+            Ok(Arc::new(store))
+        }
     }
 }
 
-pub fn open_cache(config: &CacheConfig, session_idle: Duration) -> Arc<dyn Cache> {
-    match config {
+pub fn open_cache(
+    config: &CacheConfig,
+    session_idle: Duration,
+) -> Result<Arc<dyn Cache>, CacheError> {
+    Ok(match config {
         CacheConfig::Embedded { max_bytes } => Arc::new(MokaCache::new(session_idle, *max_bytes)),
-    }
+        CacheConfig::Redis { url, prefix } => Arc::new(RedisCache::new(url, prefix, session_idle)?),
+    })
 }
 
 /// Assembles the state over opened adapters and seeds an empty bank.
@@ -136,30 +154,60 @@ async fn first_start(bank: &Bank, settings: &ServeSettings) -> Result<(), BankEr
     Ok(())
 }
 
-/// Serves until `shutdown` resolves, then stops accepting, turns /ready to 503
-/// and gives in-flight requests `drain` to finish.
+/// Serves a ready state until `shutdown` resolves (what tests use).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> anyhow::Result<()> {
     let drain = state.settings.shutdown_timeout;
-    let lifecycle = state.lifecycle.clone();
-    let purge = tokio::spawn(purge_idempotency(state.bank.store.clone()));
-    let app = crate::api::router(state);
+    serve_starting(listener, async { Ok(state) }, drain, shutdown).await
+}
+
+/// What the dispatcher routes to once start-up is done.
+struct Started {
+    lifecycle: Arc<Lifecycle>,
+    router: Router,
+}
+
+/// Serves at once: probes answer while `startup` (opening the store, perhaps
+/// waiting for a database) runs, /ready is 503 until it yields the state, then
+/// the app takes over. After `shutdown`, /ready turns 503, the listener stops
+/// accepting, and in-flight requests get `drain` to finish.
+pub async fn serve_starting(
+    listener: TcpListener,
+    startup: impl Future<Output = anyhow::Result<AppState>> + Send,
+    drain: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let slot: Arc<OnceLock<Started>> = Arc::default();
     let draining = Arc::new(Notify::new());
     let signal = {
-        let (lifecycle, draining) = (lifecycle.clone(), draining.clone());
+        let (slot, draining) = (slot.clone(), draining.clone());
         async move {
             shutdown.await;
-            lifecycle.set_ready(false);
+            if let Some(started) = slot.get() {
+                started.lifecycle.set_ready(false);
+            }
             tracing::info!("shutting down: draining in-flight requests");
             draining.notify_one();
         }
     };
+    let server = axum::serve(listener, dispatcher(slot.clone())).with_graceful_shutdown(signal);
+    let mut server = std::pin::pin!(server.into_future());
+    let state = tokio::select! {
+        stopped = &mut server => return Ok(stopped?),
+        state = startup => state?,
+    };
+    let purge = tokio::spawn(purge_idempotency(state.bank.store.clone()));
+    let lifecycle = state.lifecycle.clone();
+    let _ = slot.set(Started {
+        lifecycle: lifecycle.clone(),
+        router: crate::api::router(state),
+    });
     lifecycle.set_ready(true);
     let result = tokio::select! {
-        r = axum::serve(listener, app).with_graceful_shutdown(signal) => r,
+        stopped = &mut server => stopped.map_err(Into::into),
         () = async { draining.notified().await; tokio::time::sleep(drain).await } => {
             tracing::warn!("drain timeout reached; closing the remaining connections");
             Ok(())
@@ -170,6 +218,30 @@ pub async fn serve(
     purge.abort();
     let _ = purge.await;
     result
+}
+
+/// Hands requests to the app once it exists; until then only liveness answers.
+fn dispatcher(slot: Arc<OnceLock<Started>>) -> Router {
+    Router::new().fallback_service(tower::service_fn(move |req: Request| {
+        let slot = slot.clone();
+        async move {
+            let res = match slot.get() {
+                Some(started) => match started.router.clone().oneshot(req).await {
+                    Ok(res) => res,
+                    Err(never) => match never {},
+                },
+                None if matches!(req.uri().path(), "/ping" | "/livez") => {
+                    axum::Json(serde_json::json!({ "status": "ok" })).into_response()
+                }
+                None => problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "starting",
+                    "bankbox is starting: waiting for its store",
+                ),
+            };
+            Ok::<_, Infallible>(res)
+        }
+    }))
 }
 
 async fn purge_idempotency(store: Arc<dyn Store>) {

@@ -58,6 +58,22 @@ pub struct GlobalArgs {
     /// Page cache of the embedded database, in MiB.
     #[arg(long, env = "BANKBOX_DB_CACHE_MB", default_value_t = 32, global = true)]
     pub db_cache_mb: usize,
+    /// Connections to the external database, per process.
+    #[arg(
+        long,
+        env = "BANKBOX_DATABASE_POOL_SIZE",
+        default_value_t = 16,
+        global = true
+    )]
+    pub database_pool_size: usize,
+    /// Prefix of every key bankbox writes to the external cache.
+    #[arg(
+        long,
+        env = "BANKBOX_REDIS_PREFIX",
+        default_value = "bankbox:",
+        global = true
+    )]
+    pub redis_prefix: String,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -24,10 +24,6 @@ pub enum ConfigError {
     DatabaseUrl(String),
     #[error("REDIS_URL {0}: expected redis://host:port or rediss://host:port")]
     RedisUrl(String),
-    #[error(
-        "{0}: external {1} is not supported by this build yet; unset it to use the embedded one"
-    )]
-    NotYetSupported(&'static str, &'static str),
     #[error("data dir {path}: {reason}")]
     DataDir { path: PathBuf, reason: String },
     #[error("{0}")]
@@ -37,11 +33,32 @@ pub enum ConfigError {
 #[derive(Debug, Clone)]
 pub enum StoreConfig {
     Embedded { dir: PathBuf, cache_bytes: usize },
+    Postgres { url: String, pool_size: usize },
 }
 
 #[derive(Debug, Clone)]
 pub enum CacheConfig {
     Embedded { max_bytes: u64 },
+    Redis { url: String, prefix: String },
+}
+
+impl StoreConfig {
+    /// What the log may show: the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Embedded { dir, .. } => format!("embedded redb in {}", dir.display()),
+            Self::Postgres { url, .. } => format!("PostgreSQL at {}", redact(url)),
+        }
+    }
+}
+
+impl CacheConfig {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Embedded { .. } => "embedded moka (this process only)".into(),
+            Self::Redis { url, .. } => format!("Redis at {}", redact(url)),
+        }
+    }
 }
 
 /// Hides the password in a URL for logs.
@@ -102,7 +119,12 @@ pub fn store_config(global: &GlobalArgs) -> Result<StoreConfig, ConfigError> {
             cache_bytes: global.db_cache_mb.max(1) * 1024 * 1024,
         }),
         Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
-            Err(ConfigError::NotYetSupported("DATABASE_URL", "PostgreSQL"))
+            u.parse::<tokio_postgres::Config>()
+                .map_err(|e| ConfigError::DatabaseUrl(format!("{}: {e}", redact(u))))?;
+            Ok(StoreConfig::Postgres {
+                url: u.to_string(),
+                pool_size: global.database_pool_size.max(1),
+            })
         }
         Some(u) => Err(ConfigError::DatabaseUrl(redact(u))),
     }
@@ -117,7 +139,12 @@ pub fn cache_config(global: &GlobalArgs, max_bytes: u64) -> Result<CacheConfig, 
     match url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         None => Ok(CacheConfig::Embedded { max_bytes }),
         Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => {
-            Err(ConfigError::NotYetSupported("REDIS_URL", "Redis"))
+            redis::Client::open(u)
+                .map_err(|e| ConfigError::RedisUrl(format!("{}: {e}", redact(u))))?;
+            Ok(CacheConfig::Redis {
+                url: u.to_string(),
+                prefix: global.redis_prefix.clone(),
+            })
         }
         Some(u) => Err(ConfigError::RedisUrl(redact(u))),
     }

@@ -34,6 +34,19 @@ pub enum BankError {
     UserNotFound,
 }
 
+impl BankError {
+    /// Whether waiting may help: a store or cache that is not reachable.
+    pub fn is_outage(&self) -> bool {
+        matches!(
+            self,
+            Self::Store(StoreError::Unavailable(_))
+                | Self::Auth(AuthError::Store(StoreError::Unavailable(_)))
+                | Self::Cache(_)
+                | Self::Auth(AuthError::Cache(_))
+        )
+    }
+}
+
 pub struct Bank {
     pub store: Arc<dyn Store>,
     pub cache: Arc<dyn Cache>,

@@ -2,6 +2,7 @@
 //! login-throttle counters. Losing the cache loses sessions and nothing else.
 
 pub mod moka;
+pub mod redis;
 
 use std::time::Duration;
 

@@ -5,12 +5,13 @@ mod user;
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 
 use crate::app;
 use crate::cli::{Cli, Command, GlobalArgs, ServeArgs};
-use crate::config::{self, ServeSettings};
+use crate::config::{self, CacheConfig, ServeSettings, StoreConfig};
 use crate::store::Store;
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -22,34 +23,81 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-pub fn open_store(global: &GlobalArgs) -> anyhow::Result<Arc<dyn Store>> {
+/// Opens the configured store for a one-off command: no waiting, no retries.
+pub async fn open_store(global: &GlobalArgs) -> anyhow::Result<Arc<dyn Store>> {
     let config = config::store_config(global)?;
-    Ok(app::open_store(&config)?)
+    Ok(app::open_store(&config).await?)
 }
 
 async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let shutdown = shutdown_signal()?;
     let settings = ServeSettings::resolve(global, args)?;
+    let store_config = config::store_config(global)?;
     let cache_config = config::cache_config(global, settings.cache_bytes)?;
+    if matches!(store_config, StoreConfig::Postgres { .. })
+        && matches!(cache_config, CacheConfig::Embedded { .. })
+    {
+        tracing::warn!(
+            "PostgreSQL without REDIS_URL: run exactly one bankbox process. A per-process cache \
+             cannot end a session or invalidate a cached response on another replica."
+        );
+    }
+    let cache = app::open_cache(&cache_config, settings.session_idle)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let store = open_store(global)?;
-    let cache = app::open_cache(&cache_config, settings.session_idle);
-    let environment = settings.environment;
-    let state = app::build(store, cache, settings)
-        .await
-        .context("start-up failed")?;
+    // The embedded store opens now: failing to open a local file is a
+    // configuration error, not an outage to wait out.
+    let embedded = match store_config {
+        StoreConfig::Embedded { .. } => Some(app::open_store(&store_config).await?),
+        StoreConfig::Postgres { .. } => None,
+    };
     tracing::info!(
-        address = %listener.local_addr()?,
-        environment = ?environment,
-        data_dir = %global.data_dir.display(),
-        "bankbox is ready on http://{}",
+        environment = ?settings.environment,
+        store = store_config.describe(),
+        cache = cache_config.describe(),
+        "listening on http://{}",
         listener.local_addr()?
     );
-    app::serve(listener, state, shutdown).await?;
+    let drain = settings.shutdown_timeout;
+    let startup = async move {
+        let state = match embedded {
+            Some(store) => app::build(store, cache, settings)
+                .await
+                .context("start-up failed")?,
+            None => start_external(&store_config, cache, settings).await?,
+        };
+        tracing::info!("bankbox is ready");
+        Ok(state)
+    };
+    app::serve_starting(listener, startup, drain, shutdown).await?;
     tracing::info!("stopped cleanly");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Waits for an external database with backoff (the seeds used an init
+/// container for this); /ready stays 503 meanwhile. Only outages are retried.
+async fn start_external(
+    config: &StoreConfig,
+    cache: Arc<dyn crate::cache::Cache>,
+    settings: ServeSettings,
+) -> anyhow::Result<app::AppState> {
+    let mut delay = Duration::from_millis(250);
+    loop {
+        let attempt = async {
+            let store = app::open_store(config).await?;
+            app::build(store, cache.clone(), settings.clone()).await
+        };
+        match attempt.await {
+            Ok(state) => return Ok(state),
+            Err(e) if e.is_outage() => {
+                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "store not reachable yet; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context("start-up failed")),
+        }
+    }
 }
 
 /// Registers the SIGTERM/SIGINT handlers now, so a signal during start-up is
@@ -75,7 +123,7 @@ fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static
 }
 
 async fn verify(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(global)?;
+    let store = open_store(global).await?;
     let report = store.verify().await?;
     println!("accounts: {}", report.accounts);
     println!("journal entries: {}", report.entries);

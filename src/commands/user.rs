@@ -33,7 +33,7 @@ fn read_password() -> anyhow::Result<Password> {
 }
 
 pub async fn run(global: &GlobalArgs, cmd: UserCommand) -> anyhow::Result<ExitCode> {
-    let store = super::open_store(global)?;
+    let store = super::open_store(global).await?;
     // A private cache: this process serves nobody, it only needs the bank's logic.
     let cache = Arc::new(MokaCache::new(Duration::from_secs(60), 1 << 20));
     let bank = Bank::new(store, cache, Arc::new(Hasher::new(1)));

@@ -1,6 +1,7 @@
 //! The storage port: a domain-level repository. Adapters (redb embedded,
 //! PostgreSQL external) implement it with our types only in the signatures.
 
+pub mod postgres;
 pub mod redb;
 
 use async_trait::async_trait;
@@ -49,6 +50,18 @@ pub struct HistoryQuery {
     /// Exclusive upper bound on creation time.
     pub until: Option<Millis>,
     pub limit: usize,
+}
+
+impl HistoryQuery {
+    /// The inclusive id range the time bounds allow: UUIDv7 ids start with their
+    /// 48-bit millisecond timestamp, so time bounds are id bounds.
+    pub fn id_range(&self) -> (u128, u128) {
+        let lo = self.from.map_or(0, |ms| (ms.max(0) as u128) << 80);
+        let hi = self.until.map_or(u128::MAX, |ms| {
+            ((ms.max(0) as u128) << 80).saturating_sub(1)
+        });
+        (lo, hi)
+    }
 }
 
 /// One line of an account statement: an entry seen from one of its accounts.

@@ -39,7 +39,7 @@ pub struct TestApp {
     pub state: AppState,
     pub dir: Arc<TempDir>,
     stop: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<std::io::Result<()>>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
 /// A logged-in customer.
@@ -85,7 +85,8 @@ impl TestApp {
                 max_bytes: settings.cache_bytes,
             },
             settings.session_idle,
-        );
+        )
+        .unwrap();
         let state = app::build(store, cache, settings).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

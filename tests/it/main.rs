@@ -1,10 +1,12 @@
 //! All integration tests live in one binary: linking many is slow on two cores.
 
+mod backends;
 mod harness;
 
 mod accounts;
 mod admin;
 mod auth;
+mod conformance;
 mod hostile;
 mod openapi;
 mod probes;

@@ -248,12 +248,7 @@ impl Store for RedbStore {
         let txn = self.read()?;
         let index = txn.open_table(ACCOUNT_ENTRIES).map_err(db)?;
         let entries = txn.open_table(ENTRIES).map_err(db)?;
-        // UUIDv7 ids start with their 48-bit millisecond timestamp, so time bounds
-        // are id bounds.
-        let lo = q.from.map_or(0, |ms| (ms.max(0) as u128) << 80);
-        let hi = q.until.map_or(u128::MAX, |ms| {
-            ((ms.max(0) as u128) << 80).saturating_sub(1)
-        });
+        let (lo, hi) = q.id_range();
         let mut lines: Vec<(u128, u128)> = Vec::new();
         for account in accounts {
             let a = account.0.as_u128();

@@ -1,0 +1,364 @@
+//! The external store: PostgreSQL through a tokio-postgres pool. Users and
+//! accounts here; the ledger (postings, history, audit) in `ledger.rs`.
+
+mod ledger;
+pub mod migrations;
+mod rows;
+mod tls;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::error::SqlState;
+
+use self::rows::{ACCOUNT_COLUMNS, USER_COLUMNS};
+use super::{HistoryQuery, Line, Posted, Store, StoreError};
+use crate::domain::ledger::{IdempotencyKey, Posting};
+use crate::domain::verify::Report;
+use crate::domain::{
+    Account, AccountId, AccountKind, AccountNumber, Currency, Entry, EntryId, Millis, User, UserId,
+    Username,
+};
+
+pub struct PgStore {
+    pool: Pool,
+}
+
+/// Maps a PostgreSQL error to ours: constraint violations keep their meaning,
+/// everything else means the database is not usable right now.
+pub fn pg(e: tokio_postgres::Error) -> StoreError {
+    if let Some(db) = e.as_db_error() {
+        let constraint = db.constraint().unwrap_or("");
+        if *db.code() == SqlState::UNIQUE_VIOLATION {
+            return match constraint {
+                "users_username_key_key" => StoreError::UsernameTaken,
+                "accounts_number_key" => StoreError::AccountNumberTaken,
+                _ => StoreError::Corrupt(format!("unexpected duplicate: {}", db.message())),
+            };
+        }
+        if db.code().code().starts_with("23") {
+            return StoreError::Corrupt(format!(
+                "constraint {constraint} refused a write: {}",
+                db.message()
+            ));
+        }
+    }
+    StoreError::Unavailable(format!("database: {e}"))
+}
+
+fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => pg(e),
+        other => StoreError::Unavailable(format!("database: {other}")),
+    }
+}
+
+impl PgStore {
+    /// Builds the pool; nothing connects until first use.
+    pub fn new(url: &str, pool_size: usize) -> Result<Self, StoreError> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Unavailable(format!("DATABASE_URL: {e}")))?;
+        let manager = Manager::from_config(
+            config,
+            tls::connector(),
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let timeout = Some(Duration::from_secs(5));
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(timeout)
+            .create_timeout(timeout)
+            .recycle_timeout(timeout)
+            .build()
+            .map_err(|e| StoreError::Unavailable(format!("database pool: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// Applies the embedded migrations; returns the versions applied now.
+    pub async fn migrate(&self) -> Result<Vec<i32>, StoreError> {
+        migrations::apply(&mut self.client().await?).await
+    }
+
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(pool_error)
+    }
+
+    async fn one_account(
+        &self,
+        sql: &str,
+        param: &(dyn tokio_postgres::types::ToSql + Sync),
+    ) -> Result<Option<Account>, StoreError> {
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(sql).await.map_err(pg)?;
+        client
+            .query_opt(&stmt, &[param])
+            .await
+            .map_err(pg)?
+            .as_ref()
+            .map(rows::account)
+            .transpose()
+    }
+
+    async fn one_user(
+        &self,
+        sql: &str,
+        param: &(dyn tokio_postgres::types::ToSql + Sync),
+    ) -> Result<Option<User>, StoreError> {
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(sql).await.map_err(pg)?;
+        client
+            .query_opt(&stmt, &[param])
+            .await
+            .map_err(pg)?
+            .as_ref()
+            .map(rows::user)
+            .transpose()
+    }
+}
+
+async fn insert_account(
+    client: &impl deadpool_postgres::GenericClient,
+    a: &Account,
+) -> Result<u64, StoreError> {
+    let sql = format!(
+        "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT DO NOTHING"
+    );
+    let owner = a.owner.map(|o| o.0);
+    let n = client
+        .execute(
+            &sql,
+            &[
+                &a.id.0,
+                &owner,
+                &a.holder,
+                &a.number.as_str(),
+                &a.kind.as_str(),
+                &a.currency.code(),
+                &a.balance,
+                &a.name,
+                &a.created_at,
+                &a.frozen,
+                &a.closed,
+            ],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(n)
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.client()
+            .await?
+            .execute("SELECT 1", &[])
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn secret_or_init(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                &[&name, &fresh],
+            )
+            .await
+            .map_err(pg)?;
+        let row = client
+            .query_one("SELECT value FROM meta WHERE key = $1", &[&name])
+            .await
+            .map_err(pg)?;
+        Ok(row.get(0))
+    }
+
+    async fn create_user(&self, user: User, accounts: Vec<Account>) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let txn = client.transaction().await.map_err(pg)?;
+        txn.execute(
+            &format!("INSERT INTO users ({USER_COLUMNS}, username_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
+            &[&user.id.0, &user.username.as_str(), &user.email.as_str(), &user.password_hash,
+              &rows::role_str(user.role), &user.created_at, &user.disabled, &user.username.key()],
+        )
+        .await
+        .map_err(pg)?;
+        for a in &accounts {
+            if insert_account(&txn, a).await? == 0 {
+                return Err(StoreError::AccountNumberTaken);
+            }
+        }
+        txn.commit().await.map_err(pg)
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.one_user(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+            &id.0,
+        )
+        .await
+    }
+
+    async fn user_by_username(&self, name: &Username) -> Result<Option<User>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username_key = $1");
+        self.one_user(&sql, &name.key()).await
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let client = self.client().await?;
+        let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY id");
+        client
+            .query(&sql, &[])
+            .await
+            .map_err(pg)?
+            .iter()
+            .map(rows::user)
+            .collect()
+    }
+
+    async fn update_user(&self, user: User) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE users SET email = $2, password_hash = $3, role = $4, disabled = $5 WHERE id = $1",
+                &[&user.id.0, &user.email.as_str(), &user.password_hash, &rows::role_str(user.role), &user.disabled],
+            )
+            .await
+            .map_err(pg)?;
+        if n == 0 {
+            Err(StoreError::NotFound("user"))
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn open_account(&self, account: Account) -> Result<(), StoreError> {
+        match insert_account(&self.client().await?, &account).await? {
+            0 => Err(StoreError::AccountNumberTaken),
+            _ => Ok(()),
+        }
+    }
+
+    async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        self.one_account(
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"),
+            &id.0,
+        )
+        .await
+    }
+
+    async fn account_by_number(&self, n: &AccountNumber) -> Result<Option<Account>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE number = $1");
+        self.one_account(&sql, &n.as_str()).await
+    }
+
+    async fn accounts_of(&self, owner: UserId) -> Result<Vec<Account>, StoreError> {
+        let client = self.client().await?;
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE owner = $1 ORDER BY id");
+        let stmt = client.prepare_cached(&sql).await.map_err(pg)?;
+        client
+            .query(&stmt, &[&owner.0])
+            .await
+            .map_err(pg)?
+            .iter()
+            .map(rows::account)
+            .collect()
+    }
+
+    async fn system_account(&self, currency: Currency) -> Result<Account, StoreError> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE kind = 'system' AND currency = $1"
+        );
+        for _ in 0..8 {
+            if let Some(a) = self.one_account(&sql, &currency.code()).await? {
+                return Ok(a);
+            }
+            let number = AccountNumber::from_body(rand::random());
+            let name = format!("Bankbox {currency} cash");
+            let now = crate::clock::now_millis();
+            let account = Account::new(
+                None,
+                "Bankbox",
+                number,
+                AccountKind::System,
+                currency,
+                &name,
+                now,
+            );
+            // A lost race or a number collision inserts nothing; the loop rereads.
+            insert_account(&self.client().await?, &account).await?;
+        }
+        Err(StoreError::Unavailable(format!(
+            "could not create the {currency} system account"
+        )))
+    }
+
+    async fn set_frozen(&self, id: AccountId, frozen: bool) -> Result<Account, StoreError> {
+        let sql =
+            format!("UPDATE accounts SET frozen = $2 WHERE id = $1 RETURNING {ACCOUNT_COLUMNS}");
+        let client = self.client().await?;
+        let row = client
+            .query_opt(&sql, &[&id.0, &frozen])
+            .await
+            .map_err(pg)?;
+        row.as_ref()
+            .map(rows::account)
+            .transpose()?
+            .ok_or(StoreError::NotFound("account"))
+    }
+
+    async fn close_account(&self, id: AccountId) -> Result<Account, StoreError> {
+        let sql = format!(
+            "UPDATE accounts SET closed = TRUE WHERE id = $1 AND balance = 0 RETURNING {ACCOUNT_COLUMNS}"
+        );
+        let row = self
+            .client()
+            .await?
+            .query_opt(&sql, &[&id.0])
+            .await
+            .map_err(pg)?;
+        match row {
+            Some(r) => rows::account(&r),
+            None if self.account(id).await?.is_some() => Err(StoreError::AccountNotEmpty),
+            None => Err(StoreError::NotFound("account")),
+        }
+    }
+
+    async fn post(
+        &self,
+        posting: Posting,
+        key: Option<(IdempotencyKey, [u8; 32])>,
+    ) -> Result<Posted, StoreError> {
+        ledger::post(&mut self.client().await?, &posting, key.as_ref()).await
+    }
+
+    async fn entry(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
+        ledger::entry(&self.client().await?, id).await
+    }
+
+    async fn history(
+        &self,
+        accounts: &[AccountId],
+        q: &HistoryQuery,
+    ) -> Result<Vec<Line>, StoreError> {
+        ledger::history(&self.client().await?, accounts, q).await
+    }
+
+    async fn verify(&self) -> Result<Report, StoreError> {
+        ledger::verify(&mut self.client().await?).await
+    }
+
+    async fn purge_idempotency(&self, before: Millis) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        client
+            .execute("DELETE FROM idempotency WHERE created_at < $1", &[&before])
+            .await
+            .map_err(pg)
+    }
+}

@@ -1,0 +1,4 @@
+//! One suite per port, run against every adapter.
+
+mod cache;
+mod store;
