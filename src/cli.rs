@@ -94,6 +94,22 @@ pub enum Command {
     Verify,
     /// Exit 0 when the server's /ready answers 200 (for container health checks).
     Healthcheck(HealthcheckArgs),
+    /// Apply the embedded database migrations and exit (the server also applies
+    /// them at start).
+    Migrate,
+    /// Write the whole bank (users, accounts, journal; not sessions) as
+    /// versioned JSON lines.
+    Export {
+        /// File to write, or - for standard output.
+        #[arg(long, short)]
+        output: std::path::PathBuf,
+    },
+    /// Load an export into an empty store of either kind, then verify it.
+    Import {
+        /// File to read, or - for standard input.
+        #[arg(long, short)]
+        input: std::path::PathBuf,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

@@ -1,6 +1,7 @@
 //! What each subcommand does. All read the same configuration as the server.
 
 mod healthcheck;
+mod portable;
 mod user;
 
 use std::process::ExitCode;
@@ -20,6 +21,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => user::run(&cli.global, cmd).await,
         Command::Verify => verify(&cli.global).await,
         Command::Healthcheck(args) => healthcheck::run(&args).await,
+        Command::Migrate => migrate(&cli.global).await,
+        Command::Export { output } => {
+            portable::export(open_store(&cli.global).await?, &output).await
+        }
+        Command::Import { input } => portable::import(open_store(&cli.global).await?, &input).await,
     }
 }
 
@@ -122,8 +128,32 @@ fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static
     })
 }
 
+async fn migrate(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    match config::store_config(global)? {
+        StoreConfig::Postgres { url, pool_size } => {
+            let applied = crate::store::postgres::PgStore::new(&url, pool_size)?
+                .migrate()
+                .await?;
+            match applied.as_slice() {
+                [] => println!("the database schema is up to date"),
+                versions => println!("applied migrations {versions:?}"),
+            }
+        }
+        // Opening the embedded store is its migration.
+        embedded @ StoreConfig::Embedded { .. } => {
+            app::open_store(&embedded).await?;
+            println!("the embedded store is up to date");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn verify(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(global).await?;
+    verify_report(open_store(global).await?.as_ref()).await
+}
+
+/// Prints the ledger audit; fails when it finds anything wrong.
+pub async fn verify_report(store: &dyn Store) -> anyhow::Result<ExitCode> {
     let report = store.verify().await?;
     println!("accounts: {}", report.accounts);
     println!("journal entries: {}", report.entries);

@@ -64,6 +64,16 @@ impl HistoryQuery {
     }
 }
 
+/// One item of a bank being moved between stores: what `export` writes and
+/// `import` reads. Balances travel with accounts; `verify` checks them after.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Record {
+    User(User),
+    Account(Account),
+    Entry(Entry),
+}
+
 /// One line of an account statement: an entry seen from one of its accounts.
 #[derive(Debug, Clone)]
 pub struct Line {
@@ -115,4 +125,12 @@ pub trait Store: Send + Sync + 'static {
     async fn verify(&self) -> Result<Report, StoreError>;
     /// Forgets idempotency keys created before `before`; returns how many.
     async fn purge_idempotency(&self, before: Millis) -> Result<u64, StoreError>;
+
+    /// Sends every user, then every account, then every entry (in id order).
+    async fn export(&self, out: tokio::sync::mpsc::Sender<Record>) -> Result<(), StoreError>;
+    /// Writes records as they are, in one commit per batch. Users before their
+    /// accounts, accounts before their entries.
+    async fn import(&self, batch: Vec<Record>) -> Result<(), StoreError>;
+    /// Whether the store holds no users and no accounts.
+    async fn is_empty(&self) -> Result<bool, StoreError>;
 }

@@ -30,7 +30,7 @@ pub fn external(var: &str) -> Option<String> {
 pub struct TestStore {
     pub store: Arc<dyn Store>,
     _dir: Option<TempDir>,
-    database: Option<(String, String)>,
+    database: Option<Database>,
 }
 
 impl TestStore {
@@ -46,16 +46,13 @@ impl TestStore {
 
     /// A fresh, migrated database of its own on the test server.
     pub async fn postgres() -> Option<Self> {
-        let admin_url = external("TEST_DATABASE_URL")?;
-        let name = format!("bankbox_test_{}", hex::encode(rand::random::<[u8; 6]>()));
-        admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
-        let url = with_database(&admin_url, &name);
-        let store = PgStore::new(&url, 8).unwrap();
+        let db = Database::fresh().await?;
+        let store = PgStore::new(&db.url, 8).unwrap();
         store.migrate().await.unwrap();
         Some(Self {
             store: Arc::new(store),
             _dir: None,
-            database: Some((admin_url, name)),
+            database: Some(db),
         })
     }
 
@@ -65,13 +62,37 @@ impl TestStore {
             store, database, ..
         } = self;
         drop(store);
-        if let Some((admin_url, name)) = database {
-            admin(
-                &admin_url,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            )
-            .await;
+        if let Some(db) = database {
+            db.drop().await;
         }
+    }
+}
+
+/// An empty database of one test's own on the test server.
+pub struct Database {
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+impl Database {
+    pub async fn fresh() -> Option<Self> {
+        let admin_url = external("TEST_DATABASE_URL")?;
+        let name = format!("bankbox_test_{}", hex::encode(rand::random::<[u8; 6]>()));
+        admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
+        Some(Self {
+            url: with_database(&admin_url, &name),
+            admin_url,
+            name,
+        })
+    }
+
+    pub async fn drop(self) {
+        admin(
+            &self.admin_url,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        )
+        .await;
     }
 }
 

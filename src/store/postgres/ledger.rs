@@ -162,7 +162,7 @@ pub async fn post(
 }
 
 /// Inserts an entry and applies its balances (`balance_after` of each side).
-pub async fn write_entry(txn: &impl GenericClient, e: &Entry) -> Result<(), StoreError> {
+async fn write_entry(txn: &impl GenericClient, e: &Entry) -> Result<(), StoreError> {
     let balance = txn
         .prepare_cached("UPDATE accounts SET balance = $2 WHERE id = $1")
         .await
@@ -173,6 +173,11 @@ pub async fn write_entry(txn: &impl GenericClient, e: &Entry) -> Result<(), Stor
     txn.execute(&balance, &[&e.credit.account.0, &e.credit.balance_after])
         .await
         .map_err(pg)?;
+    insert_entry(txn, e).await
+}
+
+/// Inserts an entry row as it is.
+pub async fn insert_entry(txn: &impl GenericClient, e: &Entry) -> Result<(), StoreError> {
     let insert = txn
         .prepare_cached(&format!(
             "INSERT INTO entries ({ENTRY_COLUMNS}) VALUES \

@@ -3,6 +3,7 @@
 
 mod ledger;
 pub mod migrations;
+mod portable;
 mod rows;
 mod tls;
 
@@ -13,7 +14,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use tokio_postgres::error::SqlState;
 
 use self::rows::{ACCOUNT_COLUMNS, USER_COLUMNS};
-use super::{HistoryQuery, Line, Posted, Store, StoreError};
+use super::{HistoryQuery, Line, Posted, Record, Store, StoreError};
 use crate::domain::ledger::{IdempotencyKey, Posting};
 use crate::domain::verify::Report;
 use crate::domain::{
@@ -152,6 +153,32 @@ async fn insert_account(
     Ok(n)
 }
 
+async fn insert_user(
+    client: &impl deadpool_postgres::GenericClient,
+    u: &User,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO users ({USER_COLUMNS}, username_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    );
+    client
+        .execute(
+            &sql,
+            &[
+                &u.id.0,
+                &u.username.as_str(),
+                &u.email.as_str(),
+                &u.password_hash,
+                &rows::role_str(u.role),
+                &u.created_at,
+                &u.disabled,
+                &u.username.key(),
+            ],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(())
+}
+
 #[async_trait]
 impl Store for PgStore {
     async fn ping(&self) -> Result<(), StoreError> {
@@ -182,13 +209,7 @@ impl Store for PgStore {
     async fn create_user(&self, user: User, accounts: Vec<Account>) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let txn = client.transaction().await.map_err(pg)?;
-        txn.execute(
-            &format!("INSERT INTO users ({USER_COLUMNS}, username_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
-            &[&user.id.0, &user.username.as_str(), &user.email.as_str(), &user.password_hash,
-              &rows::role_str(user.role), &user.created_at, &user.disabled, &user.username.key()],
-        )
-        .await
-        .map_err(pg)?;
+        insert_user(&txn, &user).await?;
         for a in &accounts {
             if insert_account(&txn, a).await? == 0 {
                 return Err(StoreError::AccountNumberTaken);
@@ -360,5 +381,17 @@ impl Store for PgStore {
             .execute("DELETE FROM idempotency WHERE created_at < $1", &[&before])
             .await
             .map_err(pg)
+    }
+
+    async fn export(&self, out: tokio::sync::mpsc::Sender<Record>) -> Result<(), StoreError> {
+        portable::export(&mut self.client().await?, out).await
+    }
+
+    async fn import(&self, batch: Vec<Record>) -> Result<(), StoreError> {
+        portable::import(&mut self.client().await?, &batch).await
+    }
+
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        portable::is_empty(&self.client().await?).await
     }
 }

@@ -13,7 +13,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 
 use self::tables::*;
 use self::writer::Writer;
-use super::{HistoryQuery, Line, Posted, Store, StoreError};
+use super::{HistoryQuery, Line, Posted, Record, Store, StoreError};
 use crate::domain::ledger::{IdempotencyKey, Posting};
 use crate::domain::verify::{Report, Verifier};
 use crate::domain::{
@@ -303,5 +303,50 @@ impl Store for RedbStore {
         self.writer
             .run(move |t| ops::purge_idempotency(t, before))
             .await
+    }
+
+    async fn export(&self, out: tokio::sync::mpsc::Sender<Record>) -> Result<(), StoreError> {
+        let database = self.db.clone();
+        // redb reads block; a blocking thread streams them into the channel.
+        let task = tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            let txn = database.begin_read().map_err(db)?;
+            let send = |r: Record| {
+                out.blocking_send(r)
+                    .map_err(|_| StoreError::Unavailable("export reader stopped".into()))
+            };
+            for row in txn.open_table(USERS).map_err(db)?.iter().map_err(db)? {
+                send(Record::User(decode(row.map_err(db)?.1.value())?))?;
+            }
+            for row in txn.open_table(ACCOUNTS).map_err(db)?.iter().map_err(db)? {
+                send(Record::Account(decode(row.map_err(db)?.1.value())?))?;
+            }
+            for row in txn.open_table(ENTRIES).map_err(db)?.iter().map_err(db)? {
+                send(Record::Entry(decode(row.map_err(db)?.1.value())?))?;
+            }
+            Ok(())
+        });
+        task.await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+    }
+
+    async fn import(&self, batch: Vec<Record>) -> Result<(), StoreError> {
+        self.writer.run(move |t| ops::import(t, &batch)).await
+    }
+
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        let txn = self.read()?;
+        let users = txn
+            .open_table(USERS)
+            .map_err(db)?
+            .first()
+            .map_err(db)?
+            .is_none();
+        let accounts = txn
+            .open_table(ACCOUNTS)
+            .map_err(db)?
+            .first()
+            .map_err(db)?
+            .is_none();
+        Ok(users && accounts)
     }
 }

@@ -10,7 +10,7 @@ use crate::domain::{
     Account, AccountId, AccountKind, AccountNumber, Currency, Entry, EntryId, Millis, Posting,
     Refusal, Side, User,
 };
-use crate::store::{Posted, StoreError};
+use crate::store::{Posted, Record, StoreError};
 
 pub fn secret_or_init(
     txn: &WriteTransaction,
@@ -263,14 +263,38 @@ fn apply(
     accounts
         .insert(credit.id.0.as_u128(), encode(&credit)?.as_slice())
         .map_err(db)?;
-    let eid = entry.id.0.as_u128();
-    entries
-        .insert(eid, encode(&entry)?.as_slice())
-        .map_err(db)?;
-    let mut index = txn.open_table(ACCOUNT_ENTRIES).map_err(db)?;
-    index.insert((debit.id.0.as_u128(), eid), ()).map_err(db)?;
-    index.insert((credit.id.0.as_u128(), eid), ()).map_err(db)?;
+    insert_entry(txn, entries, &entry)?;
     Ok(Ok(entry))
+}
+
+/// Writes an entry and indexes it under both its accounts.
+fn insert_entry(
+    txn: &WriteTransaction,
+    entries: &mut redb::Table<u128, &'static [u8]>,
+    entry: &Entry,
+) -> Result<(), StoreError> {
+    let eid = entry.id.0.as_u128();
+    entries.insert(eid, encode(entry)?.as_slice()).map_err(db)?;
+    let mut index = txn.open_table(ACCOUNT_ENTRIES).map_err(db)?;
+    index
+        .insert((entry.debit.account.0.as_u128(), eid), ())
+        .map_err(db)?;
+    index
+        .insert((entry.credit.account.0.as_u128(), eid), ())
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Writes exported records as they are (see `Store::import`).
+pub fn import(txn: &WriteTransaction, batch: &[Record]) -> Result<(), StoreError> {
+    for record in batch {
+        match record {
+            Record::User(u) => create_user(txn, u, &[])?,
+            Record::Account(a) => open_account(txn, a)?,
+            Record::Entry(e) => insert_entry(txn, &mut txn.open_table(ENTRIES).map_err(db)?, e)?,
+        }
+    }
+    Ok(())
 }
 
 pub fn purge_idempotency(txn: &WriteTransaction, before: Millis) -> Result<u64, StoreError> {
