@@ -8,6 +8,7 @@ mod health;
 mod history;
 pub mod json;
 mod meta;
+mod metrics;
 mod openapi;
 mod payees;
 mod transactions;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/accounts/{id}/unfreeze", post(admin::unfreeze))
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/meta", get(meta::meta))
+        .route("/metrics", get(metrics::metrics))
         .route("/ping", get(health::ping))
         .route("/livez", get(health::ping))
         .route("/ready", get(health::ready))

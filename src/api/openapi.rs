@@ -66,6 +66,7 @@ pub const ROUTES: &[Route] = &[
     r("post", "/api/admin/accounts/{id}/unfreeze", "Unfreeze an account", Admin, None, 200, Some("Account")),
     r("get", "/api/openapi.json", "This document", Public, None, 200, None),
     r("get", "/api/meta", "Environment, registration and demo logins (development only), for the UI", Public, None, 200, None),
+    r("get", "/metrics", "Prometheus metrics: group commits and the writes they carried, readiness", Public, None, 200, None),
     r("get", "/ping", "Liveness; touches nothing", Public, None, 200, None),
     r("get", "/livez", "Alias of /ping", Public, None, 200, None),
     r("get", "/ready", "Readiness; 503 while starting or draining", Public, None, 200, None),

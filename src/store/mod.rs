@@ -133,4 +133,9 @@ pub trait Store: Send + Sync + 'static {
     async fn import(&self, batch: Vec<Record>) -> Result<(), StoreError>;
     /// Whether the store holds no users and no accounts.
     async fn is_empty(&self) -> Result<bool, StoreError>;
+
+    /// Counters for /metrics, as (Prometheus name, value).
+    fn metrics(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
 }

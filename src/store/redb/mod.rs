@@ -349,4 +349,18 @@ impl Store for RedbStore {
             .is_none();
         Ok(users && accounts)
     }
+
+    fn metrics(&self) -> Vec<(&'static str, u64)> {
+        let c = &self.writer.counters;
+        vec![
+            (
+                "bankbox_store_commits_total",
+                c.commits.load(std::sync::atomic::Ordering::Relaxed),
+            ),
+            (
+                "bankbox_store_writes_total",
+                c.writes.load(std::sync::atomic::Ordering::Relaxed),
+            ),
+        ]
+    }
 }

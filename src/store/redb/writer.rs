@@ -4,6 +4,7 @@
 //! commit, with its own result: a refused transfer fails alone, not its batch.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
 use redb::{Database, WriteTransaction};
@@ -25,18 +26,29 @@ type Job = Box<dyn FnOnce(&WriteTransaction) -> (bool, Completion) + Send>;
 pub struct Writer {
     sender: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
+    pub counters: Arc<Counters>,
+}
+
+/// What group commit achieves: durable commits, and the writes they carried.
+#[derive(Default)]
+pub struct Counters {
+    pub commits: AtomicU64,
+    pub writes: AtomicU64,
 }
 
 impl Writer {
     pub fn start(database: Arc<Database>) -> Self {
         let (sender, receiver) = mpsc::channel(MAX_BATCH * 4);
+        let counters = Arc::new(Counters::default());
+        let shared = counters.clone();
         let thread = std::thread::Builder::new()
             .name("redb-writer".into())
-            .spawn(move || run(&database, receiver))
+            .spawn(move || run(&database, receiver, &shared))
             .expect("spawning the writer thread");
         Self {
             sender: Some(sender),
             thread: Some(thread),
+            counters,
         }
     }
 
@@ -76,20 +88,25 @@ impl Drop for Writer {
     }
 }
 
-fn run(database: &Database, mut queue: mpsc::Receiver<Job>) {
+fn run(database: &Database, mut queue: mpsc::Receiver<Job>, counters: &Counters) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
-        commit_batch(database, batch.drain(..));
+        let writes = batch.len() as u64;
+        if commit_batch(database, batch.drain(..)) {
+            counters.commits.fetch_add(1, Ordering::Relaxed);
+            counters.writes.fetch_add(writes, Ordering::Relaxed);
+        }
     }
 }
 
-fn commit_batch(database: &Database, jobs: impl Iterator<Item = Job>) {
+/// Applies and commits one batch; returns whether it committed.
+fn commit_batch(database: &Database, jobs: impl Iterator<Item = Job>) -> bool {
     let txn = match database.begin_write() {
         Ok(t) => t,
         Err(e) => {
             // Dropping the jobs answers each caller that its write was not applied.
             tracing::error!(error = %e, "cannot start a write transaction");
-            return;
+            return false;
         }
     };
     let mut completions = Vec::with_capacity(MAX_BATCH);
@@ -108,7 +125,9 @@ fn commit_batch(database: &Database, jobs: impl Iterator<Item = Job>) {
     if let Err(e) = &outcome {
         tracing::error!(error = %e, ops = completions.len(), "group commit failed");
     }
+    let committed = outcome.is_ok();
     for complete in completions {
         complete(outcome.clone().map_err(StoreError::Unavailable));
     }
+    committed
 }

@@ -1,0 +1,342 @@
+//! bankbox's HTTP load harness. Builds the release binary, starts it on a fresh
+//! data dir (or against PostgreSQL and Redis), creates funded users and logs
+//! them in before the clock starts, then drives a fixed-duration,
+//! fixed-concurrency mix of account reads, history reads and idempotent
+//! transfers over real sockets. Reports throughput, latency percentiles, errors
+//! by status, the server's RSS, the store's commits, then audits the ledger.
+
+mod client;
+mod report;
+mod server;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use rand::Rng;
+use serde_json::json;
+
+use client::Client;
+use report::Stats;
+use server::{ADMIN_PASSWORD, Config, Server};
+
+#[derive(Parser)]
+#[command(about = "Load-test bankbox over real sockets and report")]
+struct Args {
+    /// bankbox binary to run. Default: `cargo build --release` it and use target/release/bankbox.
+    #[arg(long)]
+    bin: Option<PathBuf>,
+    /// Customers created and logged in before the timed phase.
+    #[arg(long, default_value_t = 64)]
+    users: usize,
+    /// Concurrent connections during the timed phase.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Seconds of load.
+    #[arg(long, default_value_t = 20)]
+    duration: u64,
+    /// Percent of requests that are transfers; the rest split evenly between
+    /// account lists and history pages.
+    #[arg(long, default_value_t = 50)]
+    transfer_percent: u32,
+    /// Run against PostgreSQL (an empty database, or one this harness used before).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Run against Redis.
+    #[arg(long)]
+    redis_url: Option<String>,
+}
+
+struct Customer {
+    token: String,
+    account: String,
+    number: String,
+}
+
+fn release_binary() -> anyhow::Result<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--bin", "bankbox", "--manifest-path"])
+        .arg(root.join("Cargo.toml"))
+        .status()?;
+    if !status.success() {
+        bail!("cargo build --release failed");
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    Ok(target.join("release").join("bankbox"))
+}
+
+async fn setup(client: &Client, users: usize) -> anyhow::Result<Vec<Customer>> {
+    let run = rand::random::<u32>();
+    let admin = client
+        .send(
+            "POST",
+            "/api/auth/login",
+            None,
+            Some(&json!({"username": "admin", "password": ADMIN_PASSWORD})),
+            None,
+        )
+        .await?;
+    let admin = admin.body["token"]
+        .as_str()
+        .context("admin login failed")?
+        .to_string();
+    let mut customers = Vec::new();
+    for i in 0..users {
+        let name = format!("load{run:x}u{i}");
+        let password = "load-test-password";
+        let reg = client
+            .send("POST", "/api/auth/register", None, Some(&json!({"username": name, "password": password, "email": format!("{name}@example.com")})), None)
+            .await?;
+        if reg.status != 201 {
+            bail!("register {name}: {} {}", reg.status, reg.body);
+        }
+        let account = reg.body["accounts"][0]["id"]
+            .as_str()
+            .context("no account")?
+            .to_string();
+        let number = reg.body["accounts"][0]["number"]
+            .as_str()
+            .context("no number")?
+            .to_string();
+        client
+            .send(
+                "POST",
+                "/api/admin/deposits",
+                Some(&admin),
+                Some(&json!({"account": account, "amount": 100_000_000})),
+                None,
+            )
+            .await?;
+        let login = client
+            .send(
+                "POST",
+                "/api/auth/login",
+                None,
+                Some(&json!({"username": name, "password": password})),
+                None,
+            )
+            .await?;
+        let token = login.body["token"]
+            .as_str()
+            .context("login failed")?
+            .to_string();
+        customers.push(Customer {
+            token,
+            account,
+            number,
+        });
+    }
+    Ok(customers)
+}
+
+#[derive(Default)]
+struct Results {
+    transfer: Stats,
+    accounts: Stats,
+    history: Stats,
+}
+
+async fn worker(
+    client: Client,
+    customers: Arc<Vec<Customer>>,
+    deadline: Instant,
+    transfer_percent: u32,
+    id: usize,
+) -> Results {
+    let mut out = Results::default();
+    let mut n = 0u64;
+    while Instant::now() < deadline {
+        n += 1;
+        let (roll, me, other, amount) = {
+            let mut rng = rand::rng();
+            (
+                rng.random_range(0..100),
+                rng.random_range(0..customers.len()),
+                rng.random_range(0..customers.len()),
+                rng.random_range(1..100),
+            )
+        };
+        let c = &customers[me];
+        let started = Instant::now();
+        let (stats, answer) = if roll < transfer_percent {
+            let to = &customers[if other == me {
+                (me + 1) % customers.len()
+            } else {
+                other
+            }];
+            let body =
+                json!({"from_account": c.account, "to_account": to.number, "amount": amount});
+            let key = format!("w{id}-{n}");
+            (
+                &mut out.transfer,
+                client
+                    .send(
+                        "POST",
+                        "/api/transactions",
+                        Some(&c.token),
+                        Some(&body),
+                        Some(&key),
+                    )
+                    .await,
+            )
+        } else if roll % 2 == 0 {
+            (
+                &mut out.accounts,
+                client
+                    .send("GET", "/api/accounts", Some(&c.token), None, None)
+                    .await,
+            )
+        } else {
+            let path = format!("/api/accounts/{}/transactions?limit=20", c.account);
+            (
+                &mut out.history,
+                client.send("GET", &path, Some(&c.token), None, None).await,
+            )
+        };
+        match answer {
+            Ok(a) if (200..300).contains(&a.status) => stats.ok(started.elapsed()),
+            Ok(a) => stats.error(format!(
+                "{} {}",
+                a.status,
+                a.body["code"].as_str().unwrap_or("")
+            )),
+            Err(e) => stats.error(format!("io: {e}")),
+        }
+    }
+    out
+}
+
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let bin = match &args.bin {
+        Some(b) => b.clone(),
+        None => release_binary()?,
+    };
+    let dir = tempfile::tempdir()?;
+    let cfg = Config {
+        bin: &bin,
+        data_dir: dir.path(),
+        database_url: args.database_url.as_deref(),
+        redis_url: args.redis_url.as_deref(),
+    };
+    let server = Server::start(&cfg).await?;
+    let (fresh_rss, _) = server.rss_kib();
+    println!(
+        "started in {:.1} ms; RSS at start {} KiB",
+        server.startup.as_secs_f64() * 1000.0,
+        fresh_rss
+    );
+    let client = Client::new(&server.addr);
+    let setup_started = Instant::now();
+    let customers = Arc::new(setup(&client, args.users).await?);
+    let (idle_rss, _) = server.rss_kib();
+    println!(
+        "{} users funded and logged in in {:.1} s; idle RSS {} KiB",
+        args.users,
+        setup_started.elapsed().as_secs_f64(),
+        idle_rss
+    );
+
+    let before = client.text("/metrics").await.unwrap_or_default();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.duration);
+    let tasks: Vec<_> = (0..args.concurrency)
+        .map(|id| {
+            tokio::spawn(worker(
+                client.clone(),
+                customers.clone(),
+                deadline,
+                args.transfer_percent,
+                id,
+            ))
+        })
+        .collect();
+    let mut total = Results::default();
+    for t in tasks {
+        let r = t.await?;
+        total.transfer.merge(r.transfer);
+        total.accounts.merge(r.accounts);
+        total.history.merge(r.history);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let after = client.text("/metrics").await.unwrap_or_default();
+    let (_, peak_rss) = server.rss_kib();
+    let mode = if args.database_url.is_some() {
+        "external (PostgreSQL)"
+    } else {
+        "embedded (redb + moka)"
+    };
+    println!(
+        "\n{mode}: {} connections for {seconds:.1} s",
+        args.concurrency
+    );
+    println!("{}", total.transfer.line("transfers", seconds));
+    println!("{}", total.accounts.line("accounts", seconds));
+    println!("{}", total.history.line("history", seconds));
+    let commits = metric(&after, "bankbox_store_commits_total")
+        .saturating_sub(metric(&before, "bankbox_store_commits_total"));
+    let writes = metric(&after, "bankbox_store_writes_total")
+        .saturating_sub(metric(&before, "bankbox_store_writes_total"));
+    if commits > 0 {
+        println!(
+            "group commit: {:.0} commits/s carrying {:.0} writes/s ({:.1} writes per durable commit)",
+            commits as f64 / seconds,
+            writes as f64 / seconds,
+            writes as f64 / commits as f64
+        );
+    }
+    println!(
+        "server peak RSS {} KiB ({:.1} MiB)",
+        peak_rss,
+        peak_rss as f64 / 1024.0
+    );
+    server.stop()?;
+
+    let mut verify = Command::new(&bin);
+    verify
+        .args(["verify", "--data-dir"])
+        .arg(dir.path())
+        .env("LOG_LEVEL", "warn");
+    if let Some(u) = &args.database_url {
+        verify.env("DATABASE_URL", u);
+    }
+    let audit = verify.output()?;
+    print!("{}", String::from_utf8_lossy(&audit.stdout));
+    if !audit.status.success() {
+        bail!("bankbox verify failed: the ledger is not intact");
+    }
+    if args.database_url.is_none() {
+        let size = std::fs::metadata(dir.path().join("bankbox.redb"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let again = Server::start(&cfg).await?;
+        println!(
+            "restart on the {:.1} MiB data file: ready in {:.1} ms",
+            size as f64 / 1048576.0,
+            again.startup.as_secs_f64() * 1000.0
+        );
+        again.stop()?;
+    }
+    let errors: u64 = [&total.transfer, &total.accounts, &total.history]
+        .iter()
+        .map(|s| s.errors.values().sum::<u64>())
+        .sum();
+    if errors > 0 {
+        println!("note: {errors} requests failed (see the error counts above)");
+    }
+    Ok(())
+}
