@@ -1,0 +1,89 @@
+// Phone width without sideways scrolling, dark mode, and the admin pages.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, newPage, uiLogin, apiAs, money, screenshot, hasHorizontalScroll } from './harness.js';
+
+let server;
+let browser;
+
+before(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('at 375 px the dashboard, account and transfer pages never scroll sideways', async () => {
+  const [checking] = await (await apiAs(server.url, 'alice')).accounts();
+  const page = await newPage(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+  await uiLogin(page, server.url, 'alice');
+  await page.getByTestId('total').waitFor();
+  assert.equal(await hasHorizontalScroll(page), false, 'dashboard');
+  await screenshot(page, 'phone-dashboard');
+
+  await page.goto(`${server.url}/accounts/${checking.id}`);
+  await page.locator('.tx').first().waitFor();
+  assert.equal(await hasHorizontalScroll(page), false, 'account');
+  await screenshot(page, 'phone-account');
+
+  await page.goto(`${server.url}/transfer`);
+  await page.getByRole('button', { name: 'Review transfer' }).waitFor();
+  await page.getByText('Someone else').click();
+  assert.equal(await hasHorizontalScroll(page), false, 'transfer');
+  await screenshot(page, 'phone-transfer');
+  // The tab bar is the phone's navigation.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }).click();
+  await page.getByTestId('total').waitFor();
+  await page.context().close();
+});
+
+test('dark mode follows the system setting', async () => {
+  const page = await newPage(browser, { colorScheme: 'dark' });
+  await uiLogin(page, server.url, 'alice');
+  await page.getByTestId('total').waitFor();
+  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const [r, g, b] = background.match(/\d+/g).map(Number);
+  assert.ok(r + g + b < 120, `a dark background, got ${background}`);
+  await screenshot(page, 'dark-dashboard');
+  await page.context().close();
+});
+
+test('an admin sees every customer, books a deposit and freezes an account', async () => {
+  const bob = await apiAs(server.url, 'bob');
+  const [bobChecking] = await bob.accounts();
+  const page = await newPage(browser);
+  await uiLogin(page, server.url, 'admin');
+  await page.getByRole('link', { name: 'Admin' }).click();
+  await page.getByRole('heading', { name: 'Administration' }).waitFor();
+  for (const name of ['alice', 'bob', 'admin']) await page.getByRole('heading', { level: 3, name }).waitFor();
+  await screenshot(page, 'admin');
+
+  await page.getByRole('button', { name: `Deposit to bob's ${bobChecking.name}` }).click();
+  await page.getByLabel('Amount').fill('250');
+  await page.getByLabel('Description').fill('Cash at the counter');
+  await page.getByRole('button', { name: 'Book it' }).click();
+  await page.getByText(`Deposited ${money(25000)}`).waitFor();
+  const after = await bob.accounts();
+  assert.equal(after[0].balance, bobChecking.balance + 25000);
+  await page.getByText(money(after[0].balance)).first().waitFor();
+
+  await page.getByRole('button', { name: `Freeze bob's ${bobChecking.name}`, exact: true }).click();
+  await page.getByRole('button', { name: `Unfreeze bob's ${bobChecking.name}`, exact: true }).waitFor();
+  assert.equal((await bob.accounts())[0].frozen, true);
+  await page.getByRole('button', { name: `Unfreeze bob's ${bobChecking.name}`, exact: true }).click();
+  await page.getByRole('button', { name: `Freeze bob's ${bobChecking.name}`, exact: true }).waitFor();
+  assert.equal((await bob.accounts())[0].frozen, false);
+  await page.context().close();
+});
+
+test('customers do not see the admin page', async () => {
+  const page = await newPage(browser);
+  await uiLogin(page, server.url, 'alice');
+  assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 0);
+  await page.goto(`${server.url}/admin`);
+  await page.getByRole('heading', { name: 'This page does not exist' }).waitFor();
+  await page.context().close();
+});
