@@ -10,6 +10,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod memory;
 pub mod store;
 pub mod telemetry;
 pub mod web;

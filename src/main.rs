@@ -5,6 +5,7 @@ use clap::Parser;
 use bankbox::cli::Cli;
 
 fn main() -> ExitCode {
+    bankbox::memory::tune_allocator();
     let cli = Cli::parse();
     if let Err(e) = bankbox::telemetry::init(&cli.global.log_level) {
         eprintln!("bankbox: {e}");

@@ -38,16 +38,40 @@ struct Args {
     /// Seconds of load.
     #[arg(long, default_value_t = 20)]
     duration: u64,
-    /// Percent of requests that are transfers; the rest split evenly between
-    /// account lists and history pages.
-    #[arg(long, default_value_t = 50)]
-    transfer_percent: u32,
+    /// Request mix as weights TRANSFERS,ACCOUNTS,HISTORY: "100,0,0" is
+    /// transfers only, "0,1,0" account lists only.
+    #[arg(long, default_value = "50,25,25", value_parser = Mix::parse)]
+    mix: Mix,
     /// Run against PostgreSQL (an empty database, or one this harness used before).
     #[arg(long)]
     database_url: Option<String>,
     /// Run against Redis.
     #[arg(long)]
     redis_url: Option<String>,
+}
+
+#[derive(Clone, Copy)]
+struct Mix {
+    transfers: u32,
+    accounts: u32,
+    history: u32,
+}
+
+impl Mix {
+    fn parse(s: &str) -> Result<Mix, String> {
+        let w: Vec<u32> = s
+            .split(',')
+            .map(|p| p.trim().parse::<u32>().map_err(|e| format!("{p}: {e}")))
+            .collect::<Result<_, _>>()?;
+        match w[..] {
+            [transfers, accounts, history] if transfers + accounts + history > 0 => Ok(Mix {
+                transfers,
+                accounts,
+                history,
+            }),
+            _ => Err("expected three weights TRANSFERS,ACCOUNTS,HISTORY, not all 0".into()),
+        }
+    }
 }
 
 struct Customer {
@@ -81,7 +105,7 @@ async fn setup(client: &Client, users: usize) -> anyhow::Result<Vec<Customer>> {
             None,
         )
         .await?;
-    let admin = admin.body["token"]
+    let admin = admin.json()["token"]
         .as_str()
         .context("admin login failed")?
         .to_string();
@@ -92,14 +116,15 @@ async fn setup(client: &Client, users: usize) -> anyhow::Result<Vec<Customer>> {
         let reg = client
             .send("POST", "/api/auth/register", None, Some(&json!({"username": name, "password": password, "email": format!("{name}@example.com")})), None)
             .await?;
+        let reg_body = reg.json();
         if reg.status != 201 {
-            bail!("register {name}: {} {}", reg.status, reg.body);
+            bail!("register {name}: {} {reg_body}", reg.status);
         }
-        let account = reg.body["accounts"][0]["id"]
+        let account = reg_body["accounts"][0]["id"]
             .as_str()
             .context("no account")?
             .to_string();
-        let number = reg.body["accounts"][0]["number"]
+        let number = reg_body["accounts"][0]["number"]
             .as_str()
             .context("no number")?
             .to_string();
@@ -121,7 +146,7 @@ async fn setup(client: &Client, users: usize) -> anyhow::Result<Vec<Customer>> {
                 None,
             )
             .await?;
-        let token = login.body["token"]
+        let token = login.json()["token"]
             .as_str()
             .context("login failed")?
             .to_string();
@@ -145,7 +170,7 @@ async fn worker(
     client: Client,
     customers: Arc<Vec<Customer>>,
     deadline: Instant,
-    transfer_percent: u32,
+    mix: Mix,
     id: usize,
 ) -> Results {
     let mut out = Results::default();
@@ -155,7 +180,7 @@ async fn worker(
         let (roll, me, other, amount) = {
             let mut rng = rand::rng();
             (
-                rng.random_range(0..100),
+                rng.random_range(0..mix.transfers + mix.accounts + mix.history),
                 rng.random_range(0..customers.len()),
                 rng.random_range(0..customers.len()),
                 rng.random_range(1..100),
@@ -163,7 +188,7 @@ async fn worker(
         };
         let c = &customers[me];
         let started = Instant::now();
-        let (stats, answer) = if roll < transfer_percent {
+        let (stats, answer) = if roll < mix.transfers {
             let to = &customers[if other == me {
                 (me + 1) % customers.len()
             } else {
@@ -184,7 +209,7 @@ async fn worker(
                     )
                     .await,
             )
-        } else if roll % 2 == 0 {
+        } else if roll < mix.transfers + mix.accounts {
             (
                 &mut out.accounts,
                 client
@@ -203,7 +228,7 @@ async fn worker(
             Ok(a) => stats.error(format!(
                 "{} {}",
                 a.status,
-                a.body["code"].as_str().unwrap_or("")
+                a.json()["code"].as_str().unwrap_or("")
             )),
             Err(e) => stats.error(format!("io: {e}")),
         }
@@ -260,7 +285,7 @@ async fn main() -> anyhow::Result<()> {
                 client.clone(),
                 customers.clone(),
                 deadline,
-                args.transfer_percent,
+                args.mix,
                 id,
             ))
         })
