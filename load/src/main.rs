@@ -6,6 +6,7 @@
 //! by status, the server's RSS, the store's commits, then audits the ledger.
 
 mod client;
+mod pgbench;
 mod report;
 mod server;
 
@@ -355,6 +356,16 @@ async fn main() -> anyhow::Result<()> {
             again.startup.as_secs_f64() * 1000.0
         );
         again.stop()?;
+    }
+    if let Some(url) = &args.database_url {
+        match pgbench::tps(url, args.concurrency, args.duration) {
+            Ok(tps) => println!(
+                "pgbench -M prepared -N, {} clients: {tps:.0} tps; bankbox transfers are {:.0}% of that",
+                args.concurrency,
+                100.0 * total.transfer.count() as f64 / seconds / tps
+            ),
+            Err(e) => println!("pgbench comparison skipped: {e:#}"),
+        }
     }
     let errors: u64 = [&total.transfer, &total.accounts, &total.history]
         .iter()

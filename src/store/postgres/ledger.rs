@@ -56,7 +56,12 @@ pub async fn post(
         .start()
         .await
         .map_err(pg)?;
-    if let Some((k, fingerprint)) = key {
+    // Claiming the key and locking the accounts go out pipelined. A concurrent
+    // first use of the key makes the claim wait for that one's outcome.
+    let claim = async {
+        let Some((k, fingerprint)) = key else {
+            return Ok(true);
+        };
         let claim = txn
             .prepare_cached(
                 "INSERT INTO idempotency (user_id, key, fingerprint, created_at) VALUES ($1, $2, $3, $4) \
@@ -64,48 +69,26 @@ pub async fn post(
             )
             .await
             .map_err(pg)?;
-        // A concurrent first use of the key makes this wait for its outcome.
-        if txn
+        let inserted = txn
             .execute(&claim, &[&k.user.0, &k.key, &fingerprint.as_slice(), &now])
             .await
-            .map_err(pg)?
-            == 0
-        {
-            let row = txn
-                .query_one(
-                    "SELECT fingerprint, entry, refusal FROM idempotency WHERE user_id = $1 AND key = $2",
-                    &[&k.user.0, &k.key],
-                )
-                .await
-                .map_err(pg)?;
-            if row.get::<_, &[u8]>(0) != fingerprint.as_slice() {
-                return Err(StoreError::IdempotencyKeyReused);
-            }
-            let result = match (row.get::<_, Option<Uuid>>(1), row.get::<_, Option<&str>>(2)) {
-                (Some(id), _) => Ok(entry(&txn, EntryId(id)).await?.ok_or_else(|| {
-                    StoreError::Corrupt(format!("entry {id} of a stored key missing"))
-                })?),
-                (None, Some(r)) => Err(parse_refusal(r)?),
-                (None, None) => {
-                    return Err(StoreError::Corrupt(
-                        "idempotency key without outcome".into(),
-                    ));
-                }
-            };
-            return Ok(Posted {
-                result,
-                replayed: true,
-            });
-        }
+            .map_err(pg)?;
+        Ok::<_, StoreError>(inserted == 1)
+    };
+    let lock = async {
+        let lock = txn
+            .prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE"
+            ))
+            .await
+            .map_err(pg)?;
+        let ids = vec![posting.debit.0, posting.credit.0];
+        txn.query(&lock, &[&ids]).await.map_err(pg)
+    };
+    let (claimed, accounts) = futures_util::try_join!(claim, lock)?;
+    if let (false, Some((k, fingerprint))) = (claimed, key) {
+        return replay(&txn, k, fingerprint).await;
     }
-    let lock = txn
-        .prepare_cached(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE"
-        ))
-        .await
-        .map_err(pg)?;
-    let ids = vec![posting.debit.0, posting.credit.0];
-    let accounts = txn.query(&lock, &[&ids]).await.map_err(pg)?;
     let accounts: Vec<_> = accounts
         .iter()
         .map(rows::account)
@@ -137,10 +120,13 @@ pub async fn post(
                 created_at: at,
                 created_by: posting.created_by,
             };
-            write_entry(&txn, &e).await?;
             Ok(e)
         }
     };
+    if let Ok(e) = &result {
+        write_entry(&txn, e).await?;
+    }
+    // The outcome row refers to the entry, so it follows it.
     if let Some((k, _)) = key {
         let outcome = txn
             .prepare_cached(
@@ -161,19 +147,59 @@ pub async fn post(
     })
 }
 
-/// Inserts an entry and applies its balances (`balance_after` of each side).
+/// The stored outcome of a key already used: the same answer again, or a refusal
+/// if the key now comes with a different request.
+async fn replay(
+    txn: &impl GenericClient,
+    k: &IdempotencyKey,
+    fingerprint: &[u8; 32],
+) -> Result<Posted, StoreError> {
+    let row = txn
+        .query_one(
+            "SELECT fingerprint, entry, refusal FROM idempotency WHERE user_id = $1 AND key = $2",
+            &[&k.user.0, &k.key],
+        )
+        .await
+        .map_err(pg)?;
+    if row.get::<_, &[u8]>(0) != fingerprint.as_slice() {
+        return Err(StoreError::IdempotencyKeyReused);
+    }
+    let result = match (row.get::<_, Option<Uuid>>(1), row.get::<_, Option<&str>>(2)) {
+        (Some(id), _) => Ok(entry(txn, EntryId(id))
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("entry {id} of a stored key missing")))?),
+        (None, Some(r)) => Err(parse_refusal(r)?),
+        (None, None) => {
+            return Err(StoreError::Corrupt(
+                "idempotency key without outcome".into(),
+            ));
+        }
+    };
+    Ok(Posted {
+        result,
+        replayed: true,
+    })
+}
+
+/// Inserts an entry and applies its balances (`balance_after` of each side),
+/// the three statements pipelined.
 async fn write_entry(txn: &impl GenericClient, e: &Entry) -> Result<(), StoreError> {
     let balance = txn
         .prepare_cached("UPDATE accounts SET balance = $2 WHERE id = $1")
         .await
         .map_err(pg)?;
-    txn.execute(&balance, &[&e.debit.account.0, &e.debit.balance_after])
-        .await
-        .map_err(pg)?;
-    txn.execute(&balance, &[&e.credit.account.0, &e.credit.balance_after])
-        .await
-        .map_err(pg)?;
-    insert_entry(txn, e).await
+    let debit = async {
+        txn.execute(&balance, &[&e.debit.account.0, &e.debit.balance_after])
+            .await
+            .map_err(pg)
+    };
+    let credit = async {
+        txn.execute(&balance, &[&e.credit.account.0, &e.credit.balance_after])
+            .await
+            .map_err(pg)
+    };
+    futures_util::try_join!(debit, credit, insert_entry(txn, e))?;
+    Ok(())
 }
 
 /// Inserts an entry row as it is.
