@@ -1,11 +1,9 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use bankbox::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_checked();
     if let Err(e) = bankbox::telemetry::init(&cli.global.log_level) {
         eprintln!("bankbox: {e}");
         return ExitCode::from(2);
