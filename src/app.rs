@@ -10,6 +10,7 @@ use axum::Router;
 use axum::extract::{FromRef, Request};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use axum::serve::Listener;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower::ServiceExt;
@@ -170,16 +171,20 @@ struct Started {
     router: Router,
 }
 
-/// Serves at once: probes answer while `startup` (opening the store, perhaps
-/// waiting for a database) runs, /ready is 503 until it yields the state, then
-/// the app takes over. After `shutdown`, /ready turns 503, the listener stops
+/// Serves at once, on plain TCP or TLS: probes answer while `startup` (opening
+/// the store, perhaps waiting for a database) runs, /ready is 503 until it
+/// yields the state, then the app takes over. After `shutdown`, /ready turns 503, the listener stops
 /// accepting, and in-flight requests get `drain` to finish.
-pub async fn serve_starting(
-    listener: TcpListener,
+pub async fn serve_starting<L>(
+    listener: L,
     startup: impl Future<Output = anyhow::Result<AppState>> + Send,
     drain: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<()>
+where
+    L: Listener,
+    L::Addr: std::fmt::Debug,
+{
     let slot: Arc<OnceLock<Started>> = Arc::default();
     let draining = Arc::new(Notify::new());
     let signal = {

@@ -4,7 +4,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -24,6 +25,25 @@ pub struct Cli {
     pub serve: ServeArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses the command line and checks what clap cannot; exits with a
+    /// usage error (status 2) like clap's own.
+    pub fn parse_checked() -> Self {
+        let cli = Self::parse();
+        let serve = match &cli.command {
+            None => &cli.serve,
+            Some(Command::Serve(args)) => args,
+            Some(_) => return cli,
+        };
+        if let Err(msg) = serve.check_tls() {
+            Self::command()
+                .error(ErrorKind::ArgumentConflict, msg)
+                .exit();
+        }
+        cli
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -94,6 +114,9 @@ pub enum Command {
     Verify,
     /// Exit 0 when the server's /ready answers 200 (for container health checks).
     Healthcheck(HealthcheckArgs),
+    /// Write a self-signed certificate and its key for --tls-cert and --tls-key,
+    /// and print its SHA-256 fingerprint.
+    GenCert(GenCertArgs),
     /// Apply the embedded database migrations and exit (the server also applies
     /// them at start).
     Migrate,
@@ -151,6 +174,66 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish after SIGTERM.
     #[arg(long, env = "BANKBOX_SHUTDOWN_TIMEOUT", default_value_t = 20)]
     pub shutdown_timeout: u64,
+    /// Serve HTTPS with this PEM certificate chain (leaf first). Needs --tls-key.
+    #[arg(
+        long,
+        env = "BANKBOX_TLS_CERT",
+        requires = "tls_key",
+        help_heading = "HTTPS"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert: PKCS#8, PKCS#1 (RSA) or SEC1 (EC).
+    #[arg(
+        long,
+        env = "BANKBOX_TLS_KEY",
+        requires = "tls_cert",
+        help_heading = "HTTPS"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate kept in <data-dir>/tls/: made
+    /// on the first start, made anew when the host names change or it expires
+    /// within 30 days. Its SHA-256 fingerprint is logged.
+    #[arg(long, env = "BANKBOX_TLS_SELF_SIGNED", help_heading = "HTTPS")]
+    pub tls_self_signed: bool,
+    /// Host name or IP address the self-signed certificate is for; repeat the
+    /// flag, or separate with commas. Default: localhost, 127.0.0.1, ::1 and
+    /// this machine's host name.
+    #[arg(
+        long = "tls-hostname",
+        env = "BANKBOX_TLS_HOSTNAMES",
+        value_delimiter = ',',
+        help_heading = "HTTPS"
+    )]
+    pub tls_hostnames: Vec<String>,
+    /// Also listen for plain HTTP on this address (e.g. 0.0.0.0:8081), only to
+    /// redirect every request to HTTPS (308). Needs HTTPS on.
+    #[arg(long, env = "BANKBOX_REDIRECT_HTTP", help_heading = "HTTPS")]
+    pub redirect_http: Option<SocketAddr>,
+}
+
+impl ServeArgs {
+    pub fn tls_enabled(&self) -> bool {
+        self.tls_cert.is_some() || self.tls_self_signed
+    }
+
+    /// The combinations clap's own `conflicts_with` and `requires` would get
+    /// wrong: for them BANKBOX_TLS_SELF_SIGNED=false counts as given.
+    fn check_tls(&self) -> Result<(), &'static str> {
+        if self.tls_self_signed && self.tls_cert.is_some() {
+            return Err(
+                "--tls-self-signed (BANKBOX_TLS_SELF_SIGNED) cannot be used with \
+                        --tls-cert (BANKBOX_TLS_CERT): choose one",
+            );
+        }
+        if !self.tls_self_signed && !self.tls_hostnames.is_empty() {
+            return Err("--tls-hostname (BANKBOX_TLS_HOSTNAMES) is only for --tls-self-signed");
+        }
+        if self.redirect_http.is_some() && !self.tls_enabled() {
+            return Err("--redirect-http (BANKBOX_REDIRECT_HTTP) needs HTTPS: \
+                        --tls-cert with --tls-key, or --tls-self-signed");
+        }
+        Ok(())
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -192,4 +275,41 @@ pub struct HealthcheckArgs {
     /// Seconds to wait for an answer.
     #[arg(long, default_value_t = 3)]
     pub timeout: u64,
+    /// PEM certificates to trust for an https:// URL, instead of the server's
+    /// own certificate or the public certificate authorities.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// The server's certificate, as for `serve`: the default URL becomes
+    /// https:// and this certificate is trusted for 127.0.0.1 and localhost.
+    #[arg(long, env = "BANKBOX_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The server uses its self-signed certificate, as for `serve`: the default
+    /// URL becomes https:// and <data-dir>/tls/cert.pem is trusted.
+    #[arg(long, env = "BANKBOX_TLS_SELF_SIGNED")]
+    pub tls_self_signed: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct GenCertArgs {
+    /// Certificate file to write (PEM).
+    #[arg(long, env = "BANKBOX_TLS_CERT", value_name = "FILE")]
+    pub cert: PathBuf,
+    /// Private key file to write (PEM, PKCS#8, readable by its owner only).
+    #[arg(long, env = "BANKBOX_TLS_KEY", value_name = "FILE")]
+    pub key: PathBuf,
+    /// Host name or IP address the certificate is for; repeat the flag, or
+    /// separate with commas. Default: localhost, 127.0.0.1, ::1 and this
+    /// machine's host name.
+    #[arg(
+        long = "hostname",
+        env = "BANKBOX_TLS_HOSTNAMES",
+        value_delimiter = ','
+    )]
+    pub hostnames: Vec<String>,
+    /// Days the certificate is valid.
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: u32,
+    /// Replace the files if they exist.
+    #[arg(long)]
+    pub force: bool,
 }

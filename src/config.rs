@@ -177,7 +177,7 @@ pub struct ServeSettings {
     pub hash_threads: usize,
     pub shutdown_timeout: Duration,
     pub cache_bytes: u64,
-    /// Mark cookies `Secure` (when serving over TLS).
+    /// Mark cookies `Secure`: on when serving HTTPS.
     pub secure_cookies: bool,
 }
 
@@ -222,7 +222,7 @@ impl ServeSettings {
             hash_threads: args.hash_threads.max(1),
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
             cache_bytes: args.cache_mb.max(1) * 1024 * 1024,
-            secure_cookies: false,
+            secure_cookies: args.tls_enabled(),
         })
     }
 }

@@ -13,4 +13,5 @@ pub mod domain;
 pub mod memory;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 pub mod web;

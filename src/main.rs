@@ -1,12 +1,10 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use bankbox::cli::Cli;
 
 fn main() -> ExitCode {
     bankbox::memory::tune_allocator();
-    let cli = Cli::parse();
+    let cli = Cli::parse_checked();
     if let Err(e) = bankbox::telemetry::init(&cli.global.log_level) {
         eprintln!("bankbox: {e}");
         return ExitCode::from(2);

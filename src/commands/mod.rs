@@ -1,5 +1,6 @@
 //! What each subcommand does. All read the same configuration as the server.
 
+mod gen_cert;
 mod healthcheck;
 mod portable;
 mod user;
@@ -9,18 +10,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
 use crate::app;
 use crate::cli::{Cli, Command, GlobalArgs, ServeArgs};
 use crate::config::{self, CacheConfig, ServeSettings, StoreConfig};
 use crate::store::Store;
+use crate::tls::cert::{SelfSigned, hostnames};
+use crate::tls::{Identity, ServerTls, TlsListener};
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(&cli.global, &args).await,
         Command::User(cmd) => user::run(&cli.global, cmd).await,
         Command::Verify => verify(&cli.global).await,
-        Command::Healthcheck(args) => healthcheck::run(&args).await,
+        Command::Healthcheck(args) => healthcheck::run(&cli.global.data_dir, &args).await,
+        Command::GenCert(args) => gen_cert::run(&args),
         Command::Migrate => migrate(&cli.global).await,
         Command::Export { output } => {
             portable::export(open_store(&cli.global).await?, &output).await
@@ -38,6 +44,7 @@ pub async fn open_store(global: &GlobalArgs) -> anyhow::Result<Arc<dyn Store>> {
 async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let shutdown = shutdown_signal()?;
     let settings = ServeSettings::resolve(global, args)?;
+    let tls = server_tls(global, args)?;
     let store_config = config::store_config(global)?;
     let cache_config = config::cache_config(global, settings.cache_bytes)?;
     if matches!(store_config, StoreConfig::Postgres { .. })
@@ -49,9 +56,11 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
         );
     }
     let cache = app::open_cache(&cache_config, settings.session_idle)?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = bind(args.listen).await?;
+    let redirect = match args.redirect_http {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
     // The embedded store opens now: failing to open a local file is a
     // configuration error, not an outage to wait out.
     let embedded = match store_config {
@@ -62,9 +71,14 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
         environment = ?settings.environment,
         store = store_config.describe(),
         cache = cache_config.describe(),
-        "listening on http://{}",
+        "listening on {}://{}",
+        if tls.is_some() { "https" } else { "http" },
         listener.local_addr()?
     );
+    let redirect = match redirect {
+        Some(plain) => Some(redirect_http(plain, listener.local_addr()?.port())?),
+        None => None,
+    };
     let drain = settings.shutdown_timeout;
     let startup = async move {
         let state = match embedded {
@@ -76,9 +90,62 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
         tracing::info!("bankbox is ready");
         Ok(state)
     };
-    app::serve_starting(listener, startup, drain, shutdown).await?;
+    let served = match tls {
+        Some(tls) => {
+            let listener = TlsListener::new(listener, tls.config)?;
+            app::serve_starting(listener, startup, drain, shutdown).await
+        }
+        None => app::serve_starting(listener, startup, drain, shutdown).await,
+    };
+    if let Some(redirect) = redirect {
+        redirect.abort();
+    }
+    served?;
     tracing::info!("stopped cleanly");
     Ok(ExitCode::SUCCESS)
+}
+
+async fn bind(addr: std::net::SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}
+
+/// Loads or makes the certificate before anything listens, so a bad file is a
+/// configuration error at once.
+fn server_tls(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<Option<ServerTls>> {
+    let (tls, cert) = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => (
+            Identity::load(cert, key)?.into_server(cert, key)?,
+            cert.clone(),
+        ),
+        _ if args.tls_self_signed => {
+            let kept = SelfSigned::in_data_dir(&global.data_dir);
+            (
+                kept.load_or_make(&hostnames(&args.tls_hostnames)?)?,
+                kept.cert,
+            )
+        }
+        _ => return Ok(None),
+    };
+    tracing::info!(
+        certificate = %cert.display(),
+        fingerprint = tls.fingerprint,
+        "serving HTTPS; the fingerprint is the certificate's SHA-256"
+    );
+    Ok(Some(tls))
+}
+
+/// Serves the plain-HTTP redirect until aborted; it holds no state worth a
+/// graceful stop.
+fn redirect_http(listener: TcpListener, https_port: u16) -> anyhow::Result<JoinHandle<()>> {
+    tracing::info!("redirecting http://{} to HTTPS", listener.local_addr()?);
+    let router = crate::tls::redirect::router(https_port);
+    Ok(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "the HTTP redirect stopped");
+        }
+    }))
 }
 
 /// Waits for an external database with backoff (the seeds used an init

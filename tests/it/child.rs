@@ -187,20 +187,7 @@ impl Server {
         // Another process may grab the free port before the child binds it:
         // retry a few times on "cannot listen", never on anything else.
         for attempt in 1..=3 {
-            let logs = tempfile::tempdir().unwrap();
-            let log = logs.path().join("stderr.log");
-            let addr = free_addr();
-            let mut cmd = server_command(data_dir, addr);
-            cmd.envs(env.iter().copied());
-            cmd.stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(File::create(&log).unwrap());
-            let mut server = Server {
-                child: Guard(cmd.spawn().unwrap()),
-                addr,
-                log,
-                _logs: logs,
-            };
+            let mut server = Self::spawn(data_dir, free_addr(), env, &[]);
             match server.wait_ready().await {
                 Ok(()) => return server,
                 Err(stderr) if attempt < 3 && stderr.contains("cannot listen") => continue,
@@ -208,6 +195,29 @@ impl Server {
             }
         }
         unreachable!()
+    }
+
+    /// Starts a server on `addr` with extra environment and arguments, without
+    /// waiting for it.
+    pub(crate) fn spawn(
+        data_dir: &Path,
+        addr: SocketAddr,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Server {
+        let logs = tempfile::tempdir().unwrap();
+        let log = logs.path().join("stderr.log");
+        let mut cmd = server_command(data_dir, addr);
+        cmd.envs(env.iter().copied()).args(args);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).unwrap());
+        Server {
+            child: Guard(cmd.spawn().unwrap()),
+            addr,
+            log,
+            _logs: logs,
+        }
     }
 
     pub(crate) async fn wait_ready(&mut self) -> Result<(), String> {

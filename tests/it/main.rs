@@ -14,5 +14,6 @@ mod openapi;
 mod probes;
 mod process;
 mod storm;
+mod tls;
 mod transfers;
 mod web;

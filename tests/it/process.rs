@@ -456,6 +456,7 @@ fn help_is_complete() {
                 "user",
                 "verify",
                 "healthcheck",
+                "gen-cert",
                 "--data-dir",
                 "BANKBOX_DATA_DIR",
                 "DATABASE_URL",
@@ -477,7 +478,21 @@ fn help_is_complete() {
                 "REDIS_URL",
                 "ENVIRONMENT",
                 "LOG_LEVEL",
+                "--tls-cert",
+                "BANKBOX_TLS_CERT",
+                "--tls-key",
+                "BANKBOX_TLS_KEY",
+                "--tls-self-signed",
+                "BANKBOX_TLS_SELF_SIGNED",
+                "--tls-hostname",
+                "BANKBOX_TLS_HOSTNAMES",
+                "--redirect-http",
+                "BANKBOX_REDIRECT_HTTP",
             ],
+        ),
+        (
+            &["gen-cert", "--help"],
+            &["--cert", "--key", "--hostname", "--days", "--force"],
         ),
         (
             &["user", "--help"],
@@ -496,7 +511,15 @@ fn help_is_complete() {
         (&["verify", "--help"], &["--data-dir", "BANKBOX_DATA_DIR"]),
         (
             &["healthcheck", "--help"],
-            &["--timeout", "--listen", "URL", "/ready"],
+            &[
+                "--timeout",
+                "--listen",
+                "URL",
+                "/ready",
+                "--ca",
+                "BANKBOX_TLS_CERT",
+                "BANKBOX_TLS_SELF_SIGNED",
+            ],
         ),
     ];
     for (args, wanted) in cases {
