@@ -1,20 +1,10 @@
 // Logging in, a refused login, and logging out for good.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, uiLogin, apiAs, money, screenshot } from './harness.js';
+import { server, browser, shareServerAndBrowser, newPage, uiLogin, apiAs, money, screenshot } from './harness.js';
 
-let server;
-let browser;
-
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+shareServerAndBrowser();
 
 test('the login page offers the demo logins in development', async () => {
   const page = await newPage(browser);

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -141,4 +142,21 @@ export async function screenshot(page, name) {
 /** Whether the page is wider than its viewport (it must never be). */
 export function hasHorizontalScroll(page) {
   return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+}
+
+/** The server and browser a test file shares: started before its tests, closed
+ * after them, with `setUp` run once both are up. node --test runs each file in
+ * its own process, so each file gets its own pair. */
+export let server;
+export let browser;
+
+export function shareServerAndBrowser(setUp = async () => {}) {
+  before(async () => {
+    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+    await setUp();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
 }

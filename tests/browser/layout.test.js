@@ -1,20 +1,10 @@
 // Phone width without sideways scrolling, dark mode, and the admin pages.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, uiLogin, apiAs, money, screenshot, hasHorizontalScroll } from './harness.js';
+import { server, browser, shareServerAndBrowser, newPage, uiLogin, apiAs, money, screenshot, hasHorizontalScroll } from './harness.js';
 
-let server;
-let browser;
-
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+shareServerAndBrowser();
 
 test('at 375 px the dashboard, account and transfer pages never scroll sideways', async () => {
   const [checking] = await (await apiAs(server.url, 'alice')).accounts();

@@ -1,20 +1,10 @@
 // A new customer: registers, opens and closes an account, changes password.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, screenshot } from './harness.js';
+import { server, browser, shareServerAndBrowser, newPage, screenshot } from './harness.js';
 
-let server;
-let browser;
-
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+shareServerAndBrowser();
 
 test('register, open and close an account, change the password, log in again', async () => {
   const page = await newPage(browser);

@@ -1,18 +1,15 @@
 // The account page's history: more pages on scroll, search, date range, CSV.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { startServer, launchBrowser, newPage, uiLogin, apiAs } from './harness.js';
+import { server, browser, shareServerAndBrowser, newPage, uiLogin, apiAs } from './harness.js';
 
 const EXTRA = 60;
-let server;
-let browser;
 let checking;
 let seeded;
 
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+shareServerAndBrowser(async () => {
   const alice = await apiAs(server.url, 'alice');
   const accounts = await alice.accounts();
   checking = accounts.find((a) => a.kind === 'checking');
@@ -22,11 +19,6 @@ before(async () => {
     assert.equal(r.status, 201);
   }
   seeded = (await alice.get(`/api/accounts/${checking.id}/transactions?limit=200`)).items.length;
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 test('the history loads more as it scrolls, and can be searched, narrowed and downloaded', async () => {

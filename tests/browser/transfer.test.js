@@ -1,23 +1,15 @@
 // Paying bob by account number, refusals shown inline, and a double click
 // that pays once.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, uiLogin, apiAs, money, screenshot } from './harness.js';
+import { server, browser, shareServerAndBrowser, newPage, uiLogin, apiAs, money, screenshot } from './harness.js';
 
-let server;
-let browser;
 let alice;
 let bob;
 
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+shareServerAndBrowser(async () => {
   [alice, bob] = await Promise.all([apiAs(server.url, 'alice'), apiAs(server.url, 'bob')]);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 const checkingOf = async (api) => (await api.accounts()).find((a) => a.kind === 'checking');
