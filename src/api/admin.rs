@@ -3,10 +3,11 @@
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::accounts::account_id;
+use super::auth::Register;
 use super::error::ApiError;
 use super::json::Json;
 use super::transactions::{idempotency_key, posted_response};
@@ -14,7 +15,7 @@ use super::views::{AccountView, Page, UserView};
 use crate::app::AppState;
 use crate::auth::Admin;
 use crate::bank::Movement;
-use crate::domain::{AccountRef, Amount, EntryKind};
+use crate::domain::{AccountRef, Amount, EntryKind, Role};
 
 #[derive(serde::Serialize)]
 pub struct UserWithAccounts {
@@ -39,6 +40,32 @@ pub async fn users(
         items,
         next_cursor: None,
     }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    username: String,
+    password: String,
+    email: String,
+    #[serde(default)]
+    admin: bool,
+}
+
+/// Makes a user with a checking account: how people get in when registration
+/// is closed.
+pub async fn create_user(
+    State(state): State<AppState>,
+    _: Admin,
+    Json(body): Json<NewUser>,
+) -> Result<impl IntoResponse, ApiError> {
+    let role = if body.admin { Role::Admin } else { Role::User };
+    let user = Register {
+        username: body.username,
+        password: body.password,
+        email: body.email,
+    };
+    super::auth::create(&state, &user, role).await
 }
 
 #[derive(Deserialize)]

@@ -20,9 +20,9 @@ use crate::domain::{Email, Password, Role, Username};
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Register {
-    username: String,
-    password: String,
-    email: String,
+    pub(super) username: String,
+    pub(super) password: String,
+    pub(super) email: String,
 }
 
 pub async fn register(
@@ -35,11 +35,21 @@ pub async fn register(
             "registration is closed; ask an administrator for an account".into(),
         ));
     }
+    create(&state, &body, Role::User).await
+}
+
+/// Creates a user with a checking account: registration, and an admin making
+/// one. Answers 201 with the user and the account.
+pub async fn create(
+    state: &AppState,
+    body: &Register,
+    role: Role,
+) -> Result<(StatusCode, axum::Json<serde_json::Value>), ApiError> {
     let new = NewUser {
         username: Username::parse(&body.username)?,
         email: Email::parse(&body.email)?,
         password: Password::parse(&body.password)?,
-        role: Role::User,
+        role,
     };
     let user = state
         .bank

@@ -49,7 +49,10 @@ pub fn router(state: AppState) -> Router {
             get(transactions::list).post(transactions::create),
         )
         .route("/api/transactions/{id}", get(transactions::get))
-        .route("/api/admin/users", get(admin::users))
+        .route(
+            "/api/admin/users",
+            get(admin::users).post(admin::create_user),
+        )
         .route("/api/admin/deposits", post(admin::deposit))
         .route("/api/admin/withdrawals", post(admin::withdraw))
         .route("/api/admin/accounts/{id}/freeze", post(admin::freeze))

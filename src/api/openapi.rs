@@ -60,6 +60,7 @@ pub const ROUTES: &[Route] = &[
     r("post", "/api/transactions", "Transfer money (honours Idempotency-Key)", User, Some("TransferRequest"), 201, Some("Transaction")),
     r("get", "/api/transactions/{id}", "One transaction as the caller sees it", User, None, 200, Some("Transaction")),
     r("get", "/api/admin/users", "All users", Admin, None, 200, Some("UserPage")),
+    r("post", "/api/admin/users", "Make a user with a checking account (registration open or not)", Admin, Some("NewUserRequest"), 201, Some("Registered")),
     r("post", "/api/admin/deposits", "Cash in from the bank's system account (honours Idempotency-Key)", Admin, Some("CashRequest"), 201, Some("Transaction")),
     r("post", "/api/admin/withdrawals", "Cash out to the bank's system account (honours Idempotency-Key)", Admin, Some("CashRequest"), 201, Some("Transaction")),
     r("post", "/api/admin/accounts/{id}/freeze", "Freeze an account", Admin, None, 200, Some("Account")),
@@ -157,6 +158,8 @@ pub fn build() -> Value {
                 "UserPage": { "type": "object", "properties": { "items": { "type": "array", "items": schema("User") }, "next_cursor": { "type": ["string", "null"] } } },
                 "RegisterRequest": { "type": "object", "required": ["username", "password", "email"], "additionalProperties": false, "properties": {
                     "username": { "type": "string" }, "password": { "type": "string", "minLength": 8 }, "email": { "type": "string" } } },
+                "NewUserRequest": { "type": "object", "required": ["username", "password", "email"], "additionalProperties": false, "properties": {
+                    "username": { "type": "string" }, "password": { "type": "string", "minLength": 8 }, "email": { "type": "string" }, "admin": { "type": "boolean", "default": false } } },
                 "Registered": { "type": "object", "properties": { "user": schema("User"), "accounts": { "type": "array", "items": schema("Account") } } },
                 "LoginRequest": { "type": "object", "required": ["username", "password"], "additionalProperties": false, "properties": {
                     "username": { "type": "string" }, "password": { "type": "string" },

@@ -69,6 +69,34 @@ test('an admin sees every customer, books a deposit and freezes an account', asy
   await page.context().close();
 });
 
+test('an admin makes a new customer, who can then log in', async () => {
+  const page = await newPage(browser);
+  await uiLogin(page, server.url, 'admin');
+  await page.goto(`${server.url}/admin`);
+  await page.getByRole('heading', { name: 'New customer' }).waitFor();
+  await page.getByLabel('Username').fill('carol');
+  await page.getByLabel('Email').fill('carol@example.com');
+  await page.getByLabel('First password', { exact: true }).fill('carol-first-1');
+  await page.getByRole('button', { name: 'Create customer' }).click();
+  await page.getByText('carol can now log in, with a checking account.').waitFor();
+  await page.getByRole('heading', { level: 3, name: 'carol' }).waitFor();
+  const login = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'carol', password: 'carol-first-1' }),
+  });
+  assert.equal(login.status, 200);
+
+  // The same name again is refused in words, and nothing else is made.
+  await page.getByLabel('Username').fill('carol');
+  await page.getByLabel('Email').fill('carol2@example.com');
+  await page.getByLabel('First password', { exact: true }).fill('carol-first-2');
+  await page.getByRole('button', { name: 'Create customer' }).click();
+  await page.locator('.new-customer [role=alert]').filter({ hasText: /\S/ }).waitFor();
+  assert.equal(await page.getByRole('heading', { level: 3, name: 'carol' }).count(), 1);
+  await page.context().close();
+});
+
 test('customers do not see the admin page', async () => {
   const page = await newPage(browser);
   await uiLogin(page, server.url, 'alice');

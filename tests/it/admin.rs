@@ -1,7 +1,59 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, settings};
+
+#[tokio::test]
+async fn an_admin_makes_users_while_registration_is_closed() {
+    let closed = bankbox::config::ServeSettings {
+        open_registration: false,
+        ..settings()
+    };
+    let app = TestApp::start_with(closed, std::sync::Arc::new(tempfile::tempdir().unwrap())).await;
+    let body =
+        json!({ "username": "nina", "password": "nina-password", "email": "nina@example.com" });
+    let refused = app
+        .send(
+            Method::POST,
+            "/api/auth/register",
+            None,
+            Some(body.clone()),
+            &[],
+        )
+        .await;
+    assert_eq!(refused.code(), "registration_closed");
+
+    let admin = app.admin_token().await;
+    let made = app.post("/api/admin/users", &admin, body.clone()).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert_eq!(made.body["user"]["role"], "user");
+    assert_eq!(made.body["accounts"][0]["kind"], "checking");
+    assert_eq!(app.login("nina", "nina-password").await.status, 200);
+
+    let again = app.post("/api/admin/users", &admin, body).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    let typo = app
+        .post(
+            "/api/admin/users",
+            &admin,
+            json!({ "username": "otto", "password": "otto-password", "email": "otto@example.com", "role": "admin" }),
+        )
+        .await;
+    assert_eq!(typo.status, 400, "unknown fields are refused");
+    let boss = app
+        .post(
+            "/api/admin/users",
+            &admin,
+            json!({ "username": "otto", "password": "otto-password", "email": "otto@example.com", "admin": true }),
+        )
+        .await;
+    assert_eq!(boss.body["user"]["role"], "admin");
+    let token = app.login("otto", "otto-password").await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(app.get("/api/admin/users", &token).await.status, 200);
+}
 
 #[tokio::test]
 async fn admin_routes_need_the_admin_role() {
@@ -10,6 +62,7 @@ async fn admin_routes_need_the_admin_role() {
     let id = c.account_id().to_string();
     for (method, path) in [
         (Method::GET, "/api/admin/users".to_string()),
+        (Method::POST, "/api/admin/users".to_string()),
         (Method::POST, "/api/admin/deposits".to_string()),
         (Method::POST, "/api/admin/withdrawals".to_string()),
         (Method::POST, format!("/api/admin/accounts/{id}/freeze")),

@@ -1,5 +1,6 @@
 // Administration: every customer with their accounts, a cash desk for
-// deposits and withdrawals, and freezing accounts.
+// deposits and withdrawals, freezing accounts, and making new customers
+// (the way in when registration is closed).
 
 import { h, mount } from '../dom.js';
 import { get, post } from '../api.js';
@@ -7,7 +8,8 @@ import { describe } from '../messages.js';
 import { formatMoney, parseAmount, currencySymbol } from '../money.js';
 import { formatNumber } from '../account-number.js';
 import { pageHeader } from '../ui/page.js';
-import { field } from '../ui/form.js';
+import { field, passwordField } from '../ui/form.js';
+import { validate } from './register.js';
 import { alertBox, setBusy, toast } from '../ui/feedback.js';
 import { kindLabel, statusBadges } from '../ui/account-card.js';
 import { uuid } from '../uuid.js';
@@ -119,6 +121,44 @@ function accountRow(a, actions) {
     !a.closed && h('div', { class: 'admin-account-actions' }, deposit, withdraw, freeze));
 }
 
+function newCustomer(state) {
+  const errors = alertBox();
+  const username = field({ label: 'Username', input: h('input', { name: 'new-username', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', maxlength: '32' }) });
+  const email = field({ label: 'Email', input: h('input', { name: 'new-email', type: 'email', autocomplete: 'off' }) });
+  const password = passwordField('First password', { name: 'new-password', autocomplete: 'new-password', minlength: '8', maxlength: '128' }, 'At least 8 characters; tell it to the customer.');
+  const admin = h('input', { type: 'checkbox', name: 'new-admin' });
+  const role = h('label', { class: 'check' }, admin, h('span', {}, 'Administrator'));
+  const submit = h('button', { type: 'submit', class: 'btn btn-secondary btn-block' }, 'Create customer');
+  const form = h('form', { class: 'form', novalidate: true }, errors.el, username.el, email.el, password.el, role, submit);
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    errors.clear();
+    const wrong = validate(username, email, password);
+    if (wrong) {
+      wrong.input.focus();
+      return;
+    }
+    setBusy(submit, true, 'Creating…');
+    const name = username.input.value.trim();
+    try {
+      await post('/api/admin/users', { username: name, email: email.input.value.trim(), password: password.input.value, admin: admin.checked });
+      form.reset();
+      toast(`${name} can now log in, with a checking account.`);
+      await state.reload();
+    } catch (err) {
+      errors.show(describe(err));
+    } finally {
+      setBusy(submit, false);
+    }
+  });
+
+  return h('section', { class: 'card new-customer', 'aria-labelledby': 'new-customer-title' },
+    h('h2', { id: 'new-customer-title' }, 'New customer'),
+    h('p', { class: 'muted small section-note' }, 'How people get in when registration is closed. They start with a checking account.'),
+    form);
+}
+
 function userCard(u, actions) {
   return h('li', { class: 'card admin-user' },
     h('div', { class: 'admin-user-head' },
@@ -185,6 +225,6 @@ export default async function admin({ signal }) {
         search.el,
         listErrors.el,
         list),
-      desk.el));
+      h('div', { class: 'admin-side' }, desk.el, newCustomer(state))));
   return { title: 'Administration', node };
 }

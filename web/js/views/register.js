@@ -12,7 +12,8 @@ import { authLayout } from '../ui/auth-layout.js';
 const USERNAME = /^[A-Za-z0-9._-]{3,32}$/;
 
 // Field-level checks mirror the server's, so most mistakes never leave the page.
-function validate(u, e, p) {
+// The admin's new-customer form uses them too.
+export function validate(u, e, p) {
   const problems = [
     [u, USERNAME.test(u.input.value.trim()) ? '' : 'Use 3 to 32 letters, digits, dots, dashes or underscores.'],
     [e, /^[^\s@]+@[^\s@]+$/.test(e.input.value.trim()) ? '' : 'Enter a valid email address.'],
