@@ -38,8 +38,6 @@ BIN=$CACHE/bin
 STATIC_TARGET_DIR=${BANKBOX_STATIC_TARGET_DIR:-$CACHE/target-static}
 export PATH="$BIN:$PATH:/usr/local/go/bin"
 IMAGE=localhost/bankbox:deploy-test
-HELM_VERSION=v4.3.1
-KUBE_SCORE_VERSION=v1.20.0
 KUBERNETES_VALIDATE_VERSION=1.37.0
 KUBE_VERSIONS=(1.30.0 1.37.0)
 PROFILES=(default minikube external ingress-tls hardened)
@@ -112,20 +110,8 @@ if ! python3 -c 'import yaml, kubernetes_validate' 2>/dev/null; then
     python3 -m pip install "${pip_args[@]}" 2>/dev/null ||
         python3 -m pip install --break-system-packages "${pip_args[@]}"
 fi
-go_tool() { # go_tool NAME MODULE@VERSION
-    local name=$1 mod=$2
-    if [[ -x "$BIN/$name" && -f "$BIN/$name.version" && "$(cat "$BIN/$name.version")" == "$mod" ]]; then
-        return
-    fi
-    command -v go >/dev/null || { echo "go is needed to install $name ($mod)" >&2; exit 1; }
-    echo "go install $mod"
-    mkdir -p "$BIN"
-    (cd / && GOBIN="$BIN" GOFLAGS=-buildvcs=false go install "$mod")
-    echo "$mod" >"$BIN/$name.version"
-}
-go_tool helm "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
-go_tool kube-score "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
-echo "helm $(helm version --template '{{.Version}}'), kube-score $KUBE_SCORE_VERSION, kubernetes-validate $(python3 -c 'import kubernetes_validate.version as v; print(v.__version__)' 2>/dev/null || echo '?') $(elapsed $T0)"
+bash "$HERE/go-tools.sh"
+echo "helm $(helm version --template '{{.Version}}'), $(cat "$BIN/kube-score.version"), kubernetes-validate $(python3 -c 'import kubernetes_validate.version as v; print(v.__version__)' 2>/dev/null || echo '?') $(elapsed $T0)"
 # kube-linter is not used: its module (golang.stackrox.io/kube-linter) is refused
 # by the Go module proxy here. kubeconform is not used: it has no offline schemas,
 # and kubernetes-validate's bundled ones use $refs it cannot resolve.
