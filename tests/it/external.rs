@@ -279,22 +279,23 @@ struct Cluster {
     port: u16,
 }
 
+/// `program` run as the postgres user (PostgreSQL refuses to run as root).
+fn as_postgres(program: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new("runuser");
+    cmd.args(["-u", "postgres", "--", program])
+        .stdout(std::process::Stdio::null());
+    cmd
+}
+
 impl Cluster {
+    fn pg_ctl_command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = as_postgres(&format!("{}/pg_ctl", self.bin));
+        cmd.arg("-D").arg(self.data.path().join("pg")).args(args);
+        cmd
+    }
+
     fn pg_ctl(&self, args: &[&str]) {
-        let data = self.data.path().join("pg");
-        let status = std::process::Command::new("runuser")
-            .args([
-                "-u",
-                "postgres",
-                "--",
-                &format!("{}/pg_ctl", self.bin),
-                "-D",
-            ])
-            .arg(&data)
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .status()
-            .unwrap();
+        let status = self.pg_ctl_command(args).status().unwrap();
         assert!(status.success(), "pg_ctl {args:?}");
     }
 
@@ -314,19 +315,9 @@ impl Cluster {
         };
         std::fs::create_dir(&pg).unwrap();
         chown(data.path());
-        let init = std::process::Command::new("runuser")
-            .args([
-                "-u",
-                "postgres",
-                "--",
-                &format!("{bin}/initdb"),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-D",
-            ])
+        let init = as_postgres(&format!("{bin}/initdb"))
+            .args(["-U", "postgres", "--auth=trust", "-D"])
             .arg(&pg)
-            .stdout(std::process::Stdio::null())
             .status()
             .unwrap();
         assert!(init.success());
@@ -351,19 +342,7 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let data = self.data.path().join("pg");
-        let _ = std::process::Command::new("runuser")
-            .args([
-                "-u",
-                "postgres",
-                "--",
-                &format!("{}/pg_ctl", self.bin),
-                "-D",
-            ])
-            .arg(&data)
-            .args(["-m", "immediate", "stop"])
-            .stdout(std::process::Stdio::null())
-            .status();
+        let _ = self.pg_ctl_command(&["-m", "immediate", "stop"]).status();
     }
 }
 

@@ -89,11 +89,13 @@ impl PgStore {
         self.pool.get().await.map_err(pool_error)
     }
 
-    async fn one_account(
+    /// The row `sql` finds by its one parameter, if any, read by `map`.
+    async fn one<T>(
         &self,
         sql: &str,
         param: &(dyn tokio_postgres::types::ToSql + Sync),
-    ) -> Result<Option<Account>, StoreError> {
+        map: fn(&tokio_postgres::Row) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
         let client = self.client().await?;
         let stmt = client.prepare_cached(sql).await.map_err(pg)?;
         client
@@ -101,23 +103,7 @@ impl PgStore {
             .await
             .map_err(pg)?
             .as_ref()
-            .map(rows::account)
-            .transpose()
-    }
-
-    async fn one_user(
-        &self,
-        sql: &str,
-        param: &(dyn tokio_postgres::types::ToSql + Sync),
-    ) -> Result<Option<User>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client.prepare_cached(sql).await.map_err(pg)?;
-        client
-            .query_opt(&stmt, &[param])
-            .await
-            .map_err(pg)?
-            .as_ref()
-            .map(rows::user)
+            .map(map)
             .transpose()
     }
 }
@@ -219,16 +205,17 @@ impl Store for PgStore {
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        self.one_user(
+        self.one(
             &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
             &id.0,
+            rows::user,
         )
         .await
     }
 
     async fn user_by_username(&self, name: &Username) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username_key = $1");
-        self.one_user(&sql, &name.key()).await
+        self.one(&sql, &name.key(), rows::user).await
     }
 
     async fn users(&self) -> Result<Vec<User>, StoreError> {
@@ -267,16 +254,17 @@ impl Store for PgStore {
     }
 
     async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
-        self.one_account(
+        self.one(
             &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"),
             &id.0,
+            rows::account,
         )
         .await
     }
 
     async fn account_by_number(&self, n: &AccountNumber) -> Result<Option<Account>, StoreError> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE number = $1");
-        self.one_account(&sql, &n.as_str()).await
+        self.one(&sql, &n.as_str(), rows::account).await
     }
 
     async fn accounts_of(&self, owner: UserId) -> Result<Vec<Account>, StoreError> {
@@ -297,7 +285,7 @@ impl Store for PgStore {
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE kind = 'system' AND currency = $1"
         );
         for _ in 0..8 {
-            if let Some(a) = self.one_account(&sql, &currency.code()).await? {
+            if let Some(a) = self.one(&sql, &currency.code(), rows::account).await? {
                 return Ok(a);
             }
             let number = AccountNumber::from_body(rand::random());
