@@ -75,6 +75,21 @@ pub struct Account {
 }
 
 impl Account {
+    /// The bank's own account in `currency`, one per currency, held by
+    /// "Bankbox" (both stores make it on first use).
+    pub fn system(number: AccountNumber, currency: Currency, now: Millis) -> Self {
+        let name = format!("Bankbox {currency} cash");
+        Self::new(
+            None,
+            "Bankbox",
+            number,
+            AccountKind::System,
+            currency,
+            &name,
+            now,
+        )
+    }
+
     pub fn new(
         owner: Option<UserId>,
         holder: &str,

@@ -303,13 +303,7 @@ pub async fn history(
 
 /// Streams every account and entry through the shared audit, from one snapshot.
 pub async fn verify(client: &mut Object) -> Result<Report, StoreError> {
-    let txn = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await
-        .map_err(pg)?;
+    let txn = super::snapshot(client).await?;
     let mut v = Verifier::default();
     let no_params: [&str; 0] = [];
     let accounts = txn

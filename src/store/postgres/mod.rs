@@ -18,8 +18,7 @@ use super::{HistoryQuery, Line, Posted, Record, Store, StoreError};
 use crate::domain::ledger::{IdempotencyKey, Posting};
 use crate::domain::verify::Report;
 use crate::domain::{
-    Account, AccountId, AccountKind, AccountNumber, Currency, Entry, EntryId, Millis, User, UserId,
-    Username,
+    Account, AccountId, AccountNumber, Currency, Entry, EntryId, Millis, User, UserId, Username,
 };
 
 pub struct PgStore {
@@ -28,6 +27,19 @@ pub struct PgStore {
 
 /// Maps a PostgreSQL error to ours: constraint violations keep their meaning,
 /// everything else means the database is not usable right now.
+/// A read-only transaction that sees one snapshot, for whole-bank reads.
+pub async fn snapshot(
+    client: &mut Object,
+) -> Result<deadpool_postgres::Transaction<'_>, StoreError> {
+    client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(pg)
+}
+
 pub fn pg(e: tokio_postgres::Error) -> StoreError {
     if let Some(db) = e.as_db_error() {
         let constraint = db.constraint().unwrap_or("");
@@ -289,17 +301,7 @@ impl Store for PgStore {
                 return Ok(a);
             }
             let number = AccountNumber::from_body(rand::random());
-            let name = format!("Bankbox {currency} cash");
-            let now = crate::clock::now_millis();
-            let account = Account::new(
-                None,
-                "Bankbox",
-                number,
-                AccountKind::System,
-                currency,
-                &name,
-                now,
-            );
+            let account = Account::system(number, currency, crate::clock::now_millis());
             // A lost race or a number collision inserts nothing; the loop rereads.
             insert_account(&self.client().await?, &account).await?;
         }

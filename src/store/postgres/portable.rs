@@ -3,7 +3,6 @@
 use deadpool_postgres::{GenericClient, Object};
 use futures_util::{TryStreamExt, pin_mut};
 use tokio::sync::mpsc::Sender;
-use tokio_postgres::IsolationLevel;
 
 use super::rows::{self, ACCOUNT_COLUMNS, ENTRY_COLUMNS, USER_COLUMNS};
 use super::{insert_account, insert_user, ledger, pg};
@@ -14,13 +13,7 @@ type ToRecord = fn(&tokio_postgres::Row) -> Result<Record, StoreError>;
 
 /// Streams users, accounts and entries, each in id order, from one snapshot.
 pub async fn export(client: &mut Object, out: Sender<Record>) -> Result<(), StoreError> {
-    let txn = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await
-        .map_err(pg)?;
+    let txn = super::snapshot(client).await?;
     let stopped = || StoreError::Unavailable("export reader stopped".into());
     let no_params: [&str; 0] = [];
     let tables: [(String, ToRecord); 3] = [

@@ -7,8 +7,8 @@ use redb::{ReadableTable, WriteTransaction};
 use super::tables::*;
 use crate::domain::ledger::{IdempotencyKey, IdempotencyRecord, check_posting};
 use crate::domain::{
-    Account, AccountId, AccountKind, AccountNumber, Currency, Entry, EntryId, Millis, Posting,
-    Refusal, Side, User,
+    Account, AccountId, AccountNumber, Currency, Entry, EntryId, Millis, Posting, Refusal, Side,
+    User,
 };
 use crate::store::{Posted, Record, StoreError};
 
@@ -132,16 +132,7 @@ pub fn system_account(
         }
     };
     drop(numbers);
-    let name = format!("Bankbox {currency} cash");
-    let account = Account::new(
-        None,
-        "Bankbox",
-        number,
-        AccountKind::System,
-        currency,
-        &name,
-        now,
-    );
+    let account = Account::system(number, currency, now);
     insert_account(txn, &account)?;
     Ok(account)
 }
