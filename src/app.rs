@@ -65,9 +65,7 @@ impl Lifecycle {
 /// Opens the configured store; for PostgreSQL this connects and migrates.
 pub async fn open_store(config: &StoreConfig) -> Result<Arc<dyn Store>, StoreError> {
     match config {
-        StoreConfig::Embedded { dir, cache_bytes } => {
-            Ok(Arc::new(RedbStore::open(dir, *cache_bytes)?))
-        }
+        StoreConfig::Embedded { dir, options } => Ok(Arc::new(RedbStore::open(dir, options)?)),
         StoreConfig::Postgres { url, pool_size } => {
             let store = PgStore::new(url, *pool_size)?;
             store.migrate().await?;

@@ -78,6 +78,16 @@ pub struct GlobalArgs {
     /// Page cache of the embedded database, in MiB.
     #[arg(long, env = "BANKBOX_DB_CACHE_MB", default_value_t = 32, global = true)]
     pub db_cache_mb: usize,
+    /// How often the embedded database makes its state durable by itself, in
+    /// milliseconds. Between checkpoints each write is made durable by the redo
+    /// log; a restart after a crash replays at most this much of it.
+    #[arg(
+        long,
+        env = "BANKBOX_DB_CHECKPOINT_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub db_checkpoint_ms: u64,
     /// Connections to the external database, per process.
     #[arg(
         long,

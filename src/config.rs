@@ -32,8 +32,14 @@ pub enum ConfigError {
 
 #[derive(Debug, Clone)]
 pub enum StoreConfig {
-    Embedded { dir: PathBuf, cache_bytes: usize },
-    Postgres { url: String, pool_size: usize },
+    Embedded {
+        dir: PathBuf,
+        options: crate::store::redb::RedbOptions,
+    },
+    Postgres {
+        url: String,
+        pool_size: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -116,7 +122,10 @@ pub fn store_config(global: &GlobalArgs) -> Result<StoreConfig, ConfigError> {
     match url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         None => Ok(StoreConfig::Embedded {
             dir: prepare_data_dir(&global.data_dir)?,
-            cache_bytes: global.db_cache_mb.max(1) * 1024 * 1024,
+            options: crate::store::redb::RedbOptions {
+                cache_bytes: global.db_cache_mb.max(1) * 1024 * 1024,
+                checkpoint_every: Duration::from_millis(global.db_checkpoint_ms.max(1)),
+            },
         }),
         Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
             u.parse::<tokio_postgres::Config>()

@@ -31,7 +31,7 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 pub fn store() -> (Arc<dyn Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let store: Arc<dyn Store> = Arc::new(RedbStore::open(dir.path(), 32 << 20).unwrap());
+    let store: Arc<dyn Store> = Arc::new(RedbStore::open(dir.path(), &Default::default()).unwrap());
     (store, dir)
 }
 

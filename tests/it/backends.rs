@@ -8,9 +8,9 @@ use std::time::Duration;
 use bankbox::cache::Cache;
 use bankbox::cache::moka::MokaCache;
 use bankbox::cache::redis::RedisCache;
-use bankbox::store::Store;
 use bankbox::store::postgres::PgStore;
-use bankbox::store::redb::RedbStore;
+use bankbox::store::redb::{FILE_NAME, REDO_FILE_NAME, RedbOptions, RedbStore};
+use bankbox::store::{Record, Store};
 use tempfile::TempDir;
 
 /// The external server's URL, or None to skip locally. Panics in CI.
@@ -36,12 +36,42 @@ pub struct TestStore {
 impl TestStore {
     pub fn redb() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(RedbStore::open(dir.path(), 8 << 20).unwrap());
+        let store = Arc::new(RedbStore::open(dir.path(), &small_store()).unwrap());
         Self {
             store,
             _dir: Some(dir),
             database: None,
         }
+    }
+
+    /// redb that checkpoints only when it closes: every write lives in its
+    /// redo log alone.
+    pub fn redb_without_checkpoints() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let options = RedbOptions {
+            checkpoint_every: Duration::from_secs(3600),
+            ..small_store()
+        };
+        let store = Arc::new(RedbStore::open(dir.path(), &options).unwrap());
+        Self {
+            store,
+            _dir: Some(dir),
+            database: None,
+        }
+    }
+
+    /// Opens a copy of the redb store's files as they are on disk now, as a
+    /// crash would leave them, and checks it holds what the running store holds.
+    pub async fn assert_crash_image_matches(&self) {
+        let dir = self._dir.as_ref().expect("a redb store");
+        let image = tempfile::tempdir().unwrap();
+        for name in [FILE_NAME, REDO_FILE_NAME] {
+            std::fs::copy(dir.path().join(name), image.path().join(name)).unwrap();
+        }
+        let copy: Arc<dyn Store> = Arc::new(RedbStore::open(image.path(), &small_store()).unwrap());
+        assert_eq!(everything(&copy).await, everything(&self.store).await);
+        let report = copy.verify().await.unwrap();
+        assert!(report.is_ok(), "{:?}", report.problems);
     }
 
     /// A fresh, migrated database of its own on the test server.
@@ -66,6 +96,21 @@ impl TestStore {
             db.drop().await;
         }
     }
+}
+
+async fn everything(store: &Arc<dyn Store>) -> Vec<Record> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let export = store.export(tx);
+    let collect = async {
+        let mut records = Vec::new();
+        while let Some(r) = rx.recv().await {
+            records.push(r);
+        }
+        records
+    };
+    let (done, records) = tokio::join!(export, collect);
+    done.unwrap();
+    records
 }
 
 /// An empty database of one test's own on the test server.
@@ -97,6 +142,14 @@ impl Database {
 }
 
 /// `url` with its database name replaced.
+/// A redb store with a small page cache, as tests open many at once.
+pub fn small_store() -> RedbOptions {
+    RedbOptions {
+        cache_bytes: 8 << 20,
+        ..Default::default()
+    }
+}
+
 pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url
         .split_once('?')
@@ -145,6 +198,17 @@ macro_rules! store_tests {
                 async fn $name() {
                     let t = $crate::backends::TestStore::redb();
                     super::$name(t.store.clone()).await;
+                }
+            )*
+        }
+        /// The same, then a crash image must reopen to the same state.
+        mod redb_crash {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let t = $crate::backends::TestStore::redb_without_checkpoints();
+                    super::$name(t.store.clone()).await;
+                    t.assert_crash_image_matches().await;
                 }
             )*
         }

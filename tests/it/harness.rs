@@ -78,8 +78,10 @@ impl TestApp {
     }
 
     pub async fn start_with(settings: ServeSettings, dir: Arc<TempDir>) -> Self {
-        let store: Arc<dyn Store> =
-            Arc::new(bankbox::store::redb::RedbStore::open(dir.path(), 8 << 20).unwrap());
+        let store: Arc<dyn Store> = Arc::new(
+            bankbox::store::redb::RedbStore::open(dir.path(), &crate::backends::small_store())
+                .unwrap(),
+        );
         let cache = app::open_cache(
             &bankbox::config::CacheConfig::Embedded {
                 max_bytes: settings.cache_bytes,

@@ -36,10 +36,27 @@ struct Ack {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn crash_kill_9_loses_no_acknowledged_transfer() {
+    crash_kill_9(&[]).await;
+}
+
+/// With no checkpoint before the kill, every write since the start lives in
+/// the redo log alone, and the restart must replay all of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn crash_kill_9_before_any_checkpoint_replays_the_redo_log() {
+    let stderr = crash_kill_9(&[("BANKBOX_DB_CHECKPOINT_MS", "3600000")]).await;
+    assert!(
+        stderr.contains("replayed the redo log"),
+        "the restart did not replay the log:\n{stderr}"
+    );
+}
+
+/// Registers, funds and transfers until a SIGKILL, restarts, and checks every
+/// acknowledged transfer is there exactly once. Returns the restart's stderr.
+async fn crash_kill_9(env: &[(&str, &str)]) -> String {
     const START_BALANCE: i64 = 10_000;
     const TASKS: usize = 6;
     let data = tempfile::tempdir().unwrap();
-    let mut server = Server::start(data.path()).await;
+    let mut server = Server::start_env(data.path(), env).await;
     let api = Api::of(&server);
     let admin = api.token("admin", ADMIN_PASSWORD).await;
     let mut parties = Vec::new();
@@ -180,7 +197,8 @@ async fn crash_kill_9_loses_no_acknowledged_transfer() {
     );
 
     // Restart on the same data: sessions were in memory, so log in again.
-    let mut server = Server::start(data.path()).await;
+    let mut server = Server::start_env(data.path(), env).await;
+    let restart_log = server.stderr();
     let api = Api::of(&server);
     let mut tokens = Vec::new();
     for p in parties.iter() {
@@ -331,6 +349,7 @@ async fn crash_kill_9_loses_no_acknowledged_transfer() {
     let report = run(verify, None);
     report.assert_success();
     assert!(report.stdout.contains("ledger OK"), "{}", report.describe());
+    restart_log
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

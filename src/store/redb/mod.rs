@@ -1,16 +1,23 @@
-//! The embedded store: one redb file, `DATA_DIR/bankbox.redb`. Reads run on
-//! concurrent read transactions; writes go through the group-committing writer.
+//! The embedded store: one redb file, `DATA_DIR/bankbox.redb`, and its redo
+//! log, `DATA_DIR/bankbox.redo`. Reads run on concurrent read transactions;
+//! writes go through the group-committing writer.
 
+mod op;
 mod ops;
+mod recovery;
+mod redo;
 mod tables;
 mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use redb::{Database, ReadableDatabase, ReadableTable};
 
+use self::op::Op;
+use self::redo::RedoLog;
 use self::tables::*;
 use self::writer::Writer;
 use super::{HistoryQuery, Line, Posted, Record, Store, StoreError};
@@ -21,6 +28,24 @@ use crate::domain::{
 };
 
 pub const FILE_NAME: &str = "bankbox.redb";
+pub const REDO_FILE_NAME: &str = "bankbox.redo";
+
+#[derive(Debug, Clone)]
+pub struct RedbOptions {
+    /// redb's page cache; half of it may hold pages committed but not yet written.
+    pub cache_bytes: usize,
+    /// How often a commit is made durable in the redb file itself.
+    pub checkpoint_every: Duration,
+}
+
+impl Default for RedbOptions {
+    fn default() -> Self {
+        Self {
+            cache_bytes: 32 << 20,
+            checkpoint_every: Duration::from_secs(1),
+        }
+    }
+}
 
 pub struct RedbStore {
     // Declared first so it is dropped first: the writer drains its queue and
@@ -30,12 +55,12 @@ pub struct RedbStore {
 }
 
 impl RedbStore {
-    /// Opens (or creates) the store in `dir` with a page cache of `cache_bytes`.
-    /// After an unclean shutdown redb repairs the file; progress is logged.
-    pub fn open(dir: &Path, cache_bytes: usize) -> Result<Self, StoreError> {
+    /// Opens (or creates) the store in `dir`. After an unclean shutdown redb
+    /// repairs the file (progress is logged) and the redo log is replayed.
+    pub fn open(dir: &Path, options: &RedbOptions) -> Result<Self, StoreError> {
         let path = dir.join(FILE_NAME);
         let mut builder = Database::builder();
-        builder.set_cache_size(cache_bytes);
+        builder.set_cache_size(options.cache_bytes);
         builder.set_repair_callback(|session| {
             tracing::warn!(
                 progress = format!("{:.0}%", session.progress() * 100.0),
@@ -50,9 +75,13 @@ impl RedbStore {
             other => StoreError::Unavailable(format!("cannot open {}: {other}", path.display())),
         })?;
         init_schema(&database)?;
+        let redo = dir.join(REDO_FILE_NAME);
+        let (log, records) = RedoLog::open(&redo)
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", redo.display())))?;
+        let lsn = recovery::replay(&database, records)?;
         let db = Arc::new(database);
         Ok(Self {
-            writer: Writer::start(db.clone()),
+            writer: Writer::start(db.clone(), log, lsn, options.checkpoint_every),
             db,
         })
     }
@@ -125,14 +154,16 @@ impl Store for RedbStore {
     async fn secret_or_init(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         let name = name.to_string();
         self.writer
-            .run(move |t| ops::secret_or_init(t, &name, fresh))
-            .await
+            .run(Op::SecretOrInit { name, fresh })
+            .await?
+            .secret()
     }
 
     async fn create_user(&self, user: User, accounts: Vec<Account>) -> Result<(), StoreError> {
         self.writer
-            .run(move |t| ops::create_user(t, &user, &accounts))
-            .await
+            .run(Op::CreateUser { user, accounts })
+            .await?
+            .done()
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
@@ -165,13 +196,11 @@ impl Store for RedbStore {
     }
 
     async fn update_user(&self, user: User) -> Result<(), StoreError> {
-        self.writer.run(move |t| ops::update_user(t, &user)).await
+        self.writer.run(Op::UpdateUser(user)).await?.done()
     }
 
     async fn open_account(&self, account: Account) -> Result<(), StoreError> {
-        self.writer
-            .run(move |t| ops::open_account(t, &account))
-            .await
+        self.writer.run(Op::OpenAccount(account)).await?.done()
     }
 
     async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
@@ -211,19 +240,26 @@ impl Store for RedbStore {
     }
 
     async fn system_account(&self, currency: Currency) -> Result<Account, StoreError> {
-        self.writer
-            .run(move |t| ops::system_account(t, currency, now()))
-            .await
+        loop {
+            let number = AccountNumber::from_body(rand::random());
+            let op = Op::SystemAccount(Account::system(number, currency, now()));
+            match self.writer.run(op).await {
+                // Another account drew the same number: draw again.
+                Err(StoreError::AccountNumberTaken) => continue,
+                other => return other?.account(),
+            }
+        }
     }
 
     async fn set_frozen(&self, id: AccountId, frozen: bool) -> Result<Account, StoreError> {
         self.writer
-            .run(move |t| ops::set_frozen(t, id, frozen))
-            .await
+            .run(Op::SetFrozen { id, frozen })
+            .await?
+            .account()
     }
 
     async fn close_account(&self, id: AccountId) -> Result<Account, StoreError> {
-        self.writer.run(move |t| ops::close_account(t, id)).await
+        self.writer.run(Op::CloseAccount(id)).await?.account()
     }
 
     async fn post(
@@ -231,9 +267,15 @@ impl Store for RedbStore {
         posting: Posting,
         key: Option<(IdempotencyKey, [u8; 32])>,
     ) -> Result<Posted, StoreError> {
-        self.writer
-            .run(move |t| ops::post(t, &posting, key.as_ref(), now()))
-            .await
+        let now = now();
+        let entry = EntryId::at(posting.at.unwrap_or(now));
+        let op = Op::Post {
+            posting,
+            key,
+            entry,
+            now,
+        };
+        self.writer.run(op).await?.posted()
     }
 
     async fn entry(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
@@ -301,8 +343,9 @@ impl Store for RedbStore {
 
     async fn purge_idempotency(&self, before: Millis) -> Result<u64, StoreError> {
         self.writer
-            .run(move |t| ops::purge_idempotency(t, before))
-            .await
+            .run(Op::PurgeIdempotency { before })
+            .await?
+            .purged()
     }
 
     async fn export(&self, out: tokio::sync::mpsc::Sender<Record>) -> Result<(), StoreError> {
@@ -330,7 +373,7 @@ impl Store for RedbStore {
     }
 
     async fn import(&self, batch: Vec<Record>) -> Result<(), StoreError> {
-        self.writer.run(move |t| ops::import(t, &batch)).await
+        self.writer.run(Op::Import(batch)).await?.done()
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {
@@ -360,6 +403,10 @@ impl Store for RedbStore {
             (
                 "bankbox_store_writes_total",
                 c.writes.load(std::sync::atomic::Ordering::Relaxed),
+            ),
+            (
+                "bankbox_store_checkpoints_total",
+                c.checkpoints.load(std::sync::atomic::Ordering::Relaxed),
             ),
         ]
     }

@@ -6,23 +6,20 @@ use redb::{ReadableTable, WriteTransaction};
 
 use super::tables::*;
 use crate::domain::ledger::{IdempotencyKey, IdempotencyRecord, check_posting};
-use crate::domain::{
-    Account, AccountId, AccountNumber, Currency, Entry, EntryId, Millis, Posting, Refusal, Side,
-    User,
-};
+use crate::domain::{Account, AccountId, Entry, EntryId, Millis, Posting, Refusal, Side, User};
 use crate::store::{Posted, Record, StoreError};
 
 pub fn secret_or_init(
     txn: &WriteTransaction,
     name: &str,
-    fresh: Vec<u8>,
+    fresh: &[u8],
 ) -> Result<Vec<u8>, StoreError> {
     let mut meta = txn.open_table(META).map_err(db)?;
     if let Some(v) = meta.get(name).map_err(db)? {
         return Ok(v.value().to_vec());
     }
-    meta.insert(name, fresh.as_slice()).map_err(db)?;
-    Ok(fresh)
+    meta.insert(name, fresh).map_err(db)?;
+    Ok(fresh.to_vec())
 }
 
 pub fn create_user(
@@ -108,33 +105,22 @@ fn insert_account(txn: &WriteTransaction, a: &Account) -> Result<(), StoreError>
     Ok(())
 }
 
-pub fn system_account(
-    txn: &WriteTransaction,
-    currency: Currency,
-    now: Millis,
-) -> Result<Account, StoreError> {
+/// The bank's account in the currency of `fresh`; opens `fresh` if there is none.
+pub fn system_account(txn: &WriteTransaction, fresh: &Account) -> Result<Account, StoreError> {
     let existing = txn
         .open_table(SYSTEM_ACCOUNTS)
         .map_err(db)?
-        .get(currency.code())
+        .get(fresh.currency.code())
         .map_err(db)?
         .map(|v| v.value());
     if let Some(id) = existing {
         let accounts = txn.open_table(ACCOUNTS).map_err(db)?;
-        return get_account(&accounts, AccountId(uuid::Uuid::from_u128(id)))?
-            .ok_or_else(|| StoreError::Corrupt(format!("system account for {currency} missing")));
+        return get_account(&accounts, AccountId(uuid::Uuid::from_u128(id)))?.ok_or_else(|| {
+            StoreError::Corrupt(format!("system account for {} missing", fresh.currency))
+        });
     }
-    let numbers = txn.open_table(ACCOUNT_NUMBERS).map_err(db)?;
-    let number = loop {
-        let n = AccountNumber::from_body(rand::random());
-        if numbers.get(n.as_str()).map_err(db)?.is_none() {
-            break n;
-        }
-    };
-    drop(numbers);
-    let account = Account::system(number, currency, now);
-    insert_account(txn, &account)?;
-    Ok(account)
+    open_account(txn, fresh)?;
+    Ok(fresh.clone())
 }
 
 pub fn close_account(txn: &WriteTransaction, id: AccountId) -> Result<Account, StoreError> {
@@ -168,6 +154,7 @@ pub fn post(
     txn: &WriteTransaction,
     posting: &Posting,
     key: Option<&(IdempotencyKey, [u8; 32])>,
+    id: EntryId,
     now: Millis,
 ) -> Result<Posted, StoreError> {
     let mut idem = txn.open_table(IDEMPOTENCY).map_err(db)?;
@@ -191,7 +178,7 @@ pub fn post(
             });
         }
     }
-    let result = apply(txn, &mut entries, posting, now)?;
+    let result = apply(txn, &mut entries, posting, id, now)?;
     if let Some((k, fingerprint)) = key {
         let record = IdempotencyRecord {
             fingerprint: *fingerprint,
@@ -214,6 +201,7 @@ fn apply(
     txn: &WriteTransaction,
     entries: &mut redb::Table<u128, &'static [u8]>,
     posting: &Posting,
+    id: EntryId,
     now: Millis,
 ) -> Result<Result<Entry, Refusal>, StoreError> {
     let mut accounts = txn.open_table(ACCOUNTS).map_err(db)?;
@@ -238,7 +226,7 @@ fn apply(
         balance_after: a.balance,
     };
     let entry = Entry {
-        id: EntryId::at(at),
+        id,
         kind: posting.kind,
         debit: side(&debit),
         credit: side(&credit),

@@ -11,6 +11,8 @@ use crate::store::StoreError;
 pub const SCHEMA_VERSION: u32 = 1;
 
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// META key: the last redo log batch the durable state includes (u64, little endian).
+pub const REDO_LSN: &str = "redo_lsn";
 pub const USERS: TableDefinition<u128, &[u8]> = TableDefinition::new("users");
 pub const USERNAMES: TableDefinition<&str, u128> = TableDefinition::new("usernames");
 pub const ACCOUNTS: TableDefinition<u128, &[u8]> = TableDefinition::new("accounts");

@@ -1,27 +1,35 @@
 //! redb allows one writer at a time, so every write goes through one thread that
-//! drains its queue and applies many operations in one write transaction with
-//! one durable commit (group commit). Each caller is answered only after that
-//! commit, with its own result: a refused transfer fails alone, not its batch.
+//! drains its queue and applies many operations in one write transaction
+//! (group commit). A batch is durable once its operations are in the redo log;
+//! redb commits it without syncing, and every checkpoint interval one commit is
+//! durable, after which the log starts over. Each caller is answered only after
+//! its batch is durable, with its own result: a refused transfer fails alone,
+//! not its batch.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-use redb::{Database, WriteTransaction};
+use redb::{Database, Durability, WriteTransaction};
 use tokio::sync::{mpsc, oneshot};
 
-use super::tables::db;
+use super::op::{Op, Outcome};
+use super::redo::RedoLog;
+use super::tables::{META, REDO_LSN, db, encode};
 use crate::store::StoreError;
 
 /// How many queued operations may share one commit. Bounds the latency a single
 /// batch adds and the size of one transaction.
 const MAX_BATCH: usize = 1024;
+/// A checkpoint also comes when the log holds this much, which bounds what a
+/// restart after a crash replays.
+const LOG_LIMIT: u64 = 16 << 20;
 
-type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
-/// An operation run inside the shared transaction. It returns whether it failed
-/// in a way that poisons the transaction (storage errors) and how to answer its
-/// caller once the commit's outcome is known.
-type Job = Box<dyn FnOnce(&WriteTransaction) -> (bool, Completion) + Send>;
+struct Job {
+    op: Op,
+    reply: oneshot::Sender<Result<Outcome, StoreError>>,
+}
 
 pub struct Writer {
     sender: Option<mpsc::Sender<Job>>,
@@ -29,21 +37,52 @@ pub struct Writer {
     pub counters: Arc<Counters>,
 }
 
-/// What group commit achieves: durable commits, and the writes they carried.
+/// What group commit achieves: batches made durable, the writes they carried,
+/// and the checkpoints behind them.
 #[derive(Default)]
 pub struct Counters {
     pub commits: AtomicU64,
     pub writes: AtomicU64,
+    pub checkpoints: AtomicU64,
+}
+
+/// The writer thread's state.
+struct Batcher {
+    database: Arc<Database>,
+    log: RedoLog,
+    /// Sequence number of the last logged batch.
+    lsn: u64,
+    checkpoint_every: Duration,
+    last_checkpoint: Instant,
+    /// Set when the log could not be written: from then on no write can be made
+    /// durable, and every write is refused until a restart.
+    failed: Option<String>,
+    counters: Arc<Counters>,
 }
 
 impl Writer {
-    pub fn start(database: Arc<Database>) -> Self {
+    /// Starts the writer on a database whose durable state already includes
+    /// every record of `log` up to `lsn` (see `recovery`).
+    pub fn start(
+        database: Arc<Database>,
+        log: RedoLog,
+        lsn: u64,
+        checkpoint_every: Duration,
+    ) -> Self {
         let (sender, receiver) = mpsc::channel(MAX_BATCH * 4);
         let counters = Arc::new(Counters::default());
-        let shared = counters.clone();
+        let batcher = Batcher {
+            database,
+            log,
+            lsn,
+            checkpoint_every,
+            last_checkpoint: Instant::now(),
+            failed: None,
+            counters: counters.clone(),
+        };
         let thread = std::thread::Builder::new()
             .name("redb-writer".into())
-            .spawn(move || run(&database, receiver, &shared))
+            .spawn(move || batcher.run(receiver))
             .expect("spawning the writer thread");
         Self {
             sender: Some(sender),
@@ -52,34 +91,22 @@ impl Writer {
         }
     }
 
-    /// Runs `op` in the next group commit and returns its result once durable.
-    pub async fn run<T, F>(&self, op: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
-    {
+    /// Applies `op` in the next group commit and returns its outcome once durable.
+    pub async fn run(&self, op: Op) -> Result<Outcome, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let job: Job = Box::new(move |txn| {
-            let result = op(txn);
-            let poisoned = matches!(
-                result,
-                Err(StoreError::Unavailable(_) | StoreError::Corrupt(_))
-            );
-            let complete: Completion = Box::new(move |commit| {
-                let _ = reply.send(commit.and(result));
-            });
-            (poisoned, complete)
-        });
         let not_applied = || StoreError::Unavailable("the write was not applied".into());
         let sender = self.sender.as_ref().ok_or_else(not_applied)?;
-        sender.send(job).await.map_err(|_| not_applied())?;
+        sender
+            .send(Job { op, reply })
+            .await
+            .map_err(|_| not_applied())?;
         answer.await.map_err(|_| not_applied())?
     }
 }
 
 impl Drop for Writer {
-    /// Lets the thread finish what is queued, then waits for it, so the database
-    /// closes cleanly.
+    /// Lets the thread finish what is queued and checkpoint, then waits for it,
+    /// so the database closes cleanly with an empty log.
     fn drop(&mut self) {
         self.sender.take();
         if let Some(t) = self.thread.take() {
@@ -88,46 +115,120 @@ impl Drop for Writer {
     }
 }
 
-fn run(database: &Database, mut queue: mpsc::Receiver<Job>, counters: &Counters) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
-        let writes = batch.len() as u64;
-        if commit_batch(database, batch.drain(..)) {
-            counters.commits.fetch_add(1, Ordering::Relaxed);
-            counters.writes.fetch_add(writes, Ordering::Relaxed);
+impl Batcher {
+    fn run(mut self, mut queue: mpsc::Receiver<Job>) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while queue.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
+            self.commit(std::mem::take(&mut batch));
         }
+        if self.failed.is_none() {
+            let closed = self
+                .database
+                .begin_write()
+                .map_err(|e| db(e).to_string())
+                .and_then(|txn| self.commit_durably(txn))
+                .and_then(|()| self.log.clear().map_err(|e| e.to_string()));
+            if let Err(e) = closed {
+                tracing::error!(error = %e, "final checkpoint failed; the redo log will be replayed");
+            }
+        }
+    }
+
+    /// Applies, logs and commits one batch, then answers its callers.
+    fn commit(&mut self, jobs: Vec<Job>) {
+        if let Some(why) = &self.failed {
+            let why = why.clone();
+            return answer_all(jobs, &why);
+        }
+        let outcomes = match self.apply_and_commit(&jobs) {
+            Ok(outcomes) => outcomes,
+            Err(e) => {
+                tracing::error!(error = %e, ops = jobs.len(), "group commit failed");
+                return answer_all(jobs, &e);
+            }
+        };
+        self.counters.commits.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .writes
+            .fetch_add(jobs.len() as u64, Ordering::Relaxed);
+        for (job, outcome) in jobs.into_iter().zip(outcomes) {
+            let _ = job.reply.send(outcome);
+        }
+    }
+
+    fn apply_and_commit(
+        &mut self,
+        jobs: &[Job],
+    ) -> Result<Vec<Result<Outcome, StoreError>>, String> {
+        let checkpoint =
+            self.last_checkpoint.elapsed() >= self.checkpoint_every || self.log.len() >= LOG_LIMIT;
+        let txn = self.database.begin_write().map_err(|e| db(e).to_string())?;
+        let outcomes: Vec<_> = jobs.iter().map(|j| j.op.apply(&txn)).collect();
+        if outcomes
+            .iter()
+            .any(|o| matches!(o, Err(StoreError::Unavailable(_) | StoreError::Corrupt(_))))
+        {
+            let _ = txn.abort();
+            return Err("a storage error aborted the batch".into());
+        }
+        // A refused operation wrote nothing (see `ops`), so only applied ones are logged.
+        let applied: Vec<&Op> = jobs
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| o.is_ok())
+            .map(|(j, _)| &j.op)
+            .collect();
+        if !applied.is_empty() {
+            let payload = encode(&applied).map_err(|e| e.to_string())?;
+            if let Err(e) = self.log.append(self.lsn + 1, &payload) {
+                let _ = txn.abort();
+                return Err(self.fail(format!("cannot write the redo log: {e}")));
+            }
+            self.lsn += 1;
+        }
+        let committed = if checkpoint {
+            self.commit_durably(txn)
+        } else {
+            commit_in_memory(txn)
+        };
+        // The log holds the batch: after a failed commit only a restart, which
+        // replays the log, brings the store and the log back in step.
+        committed.map_err(|e| self.fail(format!("commit failed after logging: {e}")))?;
+        Ok(outcomes)
+    }
+
+    /// A durable commit that also records how far the log is applied; the log
+    /// then starts over.
+    fn commit_durably(&mut self, txn: WriteTransaction) -> Result<(), String> {
+        txn.open_table(META)
+            .map_err(|e| db(e).to_string())?
+            .insert(REDO_LSN, self.lsn.to_le_bytes().as_slice())
+            .map_err(|e| db(e).to_string())?;
+        txn.commit().map_err(|e| db(e).to_string())?;
+        self.log.rewind();
+        self.last_checkpoint = Instant::now();
+        self.counters.checkpoints.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn fail(&mut self, why: String) -> String {
+        tracing::error!(error = %why, "the writer stops taking writes until a restart");
+        let why = format!("{why}; restart bankbox to replay the redo log");
+        self.failed = Some(why.clone());
+        why
     }
 }
 
-/// Applies and commits one batch; returns whether it committed.
-fn commit_batch(database: &Database, jobs: impl Iterator<Item = Job>) -> bool {
-    let txn = match database.begin_write() {
-        Ok(t) => t,
-        Err(e) => {
-            // Dropping the jobs answers each caller that its write was not applied.
-            tracing::error!(error = %e, "cannot start a write transaction");
-            return false;
-        }
-    };
-    let mut completions = Vec::with_capacity(MAX_BATCH);
-    let mut poisoned = false;
+fn commit_in_memory(mut txn: WriteTransaction) -> Result<(), String> {
+    txn.set_durability(Durability::None)
+        .map_err(|e| e.to_string())?;
+    txn.commit().map_err(|e| db(e).to_string())
+}
+
+fn answer_all(jobs: Vec<Job>, why: &str) {
     for job in jobs {
-        let (bad, complete) = job(&txn);
-        poisoned |= bad;
-        completions.push(complete);
+        let _ = job
+            .reply
+            .send(Err(StoreError::Unavailable(why.to_string())));
     }
-    let outcome = if poisoned {
-        let _ = txn.abort();
-        Err("a storage error aborted the batch".to_string())
-    } else {
-        txn.commit().map_err(|e| db(e).to_string())
-    };
-    if let Err(e) = &outcome {
-        tracing::error!(error = %e, ops = completions.len(), "group commit failed");
-    }
-    let committed = outcome.is_ok();
-    for complete in completions {
-        complete(outcome.clone().map_err(StoreError::Unavailable));
-    }
-    committed
 }
