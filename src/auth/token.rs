@@ -1,5 +1,10 @@
 //! JWT (HS256) carrying a session id. The token proves who issued it; the
 //! session in the cache decides whether it is still alive, so logout kills it.
+//! A token whose signature checked out is remembered by its exact text: the
+//! next request with it skips the HMAC and the JSON, and only its expiry is
+//! checked again. A forged or altered token is never the same text.
+
+use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -10,7 +15,11 @@ use crate::cache::Session;
 pub const ISSUER: &str = "bankbox";
 pub const AUDIENCE: &str = "bankbox-api";
 
-#[derive(Debug, Serialize, Deserialize)]
+/// How many verified tokens are remembered; a few hundred bytes each.
+const VERIFIED_CAPACITY: u64 = 10_000;
+const LEEWAY_S: u64 = 5;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
     pub sid: String,
@@ -25,6 +34,7 @@ pub struct Tokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    verified: moka::sync::Cache<String, Claims>,
 }
 
 impl Tokens {
@@ -34,11 +44,15 @@ impl Tokens {
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_S;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            verified: moka::sync::Cache::builder()
+                .max_capacity(VERIFIED_CAPACITY)
+                .time_to_idle(Duration::from_secs(300))
+                .build(),
         }
     }
 
@@ -62,9 +76,24 @@ impl Tokens {
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        self.verify_at(token, crate::clock::now_millis() / 1000)
+    }
+
+    /// `verify` as of `now` (seconds) for remembered tokens; a new one is
+    /// checked against the system clock.
+    fn verify_at(&self, token: &str, now: i64) -> Result<Claims, AuthError> {
+        if let Some(claims) = self.verified.get(token) {
+            if claims.exp < now - LEEWAY_S as i64 {
+                self.verified.invalidate(token);
+                return Err(AuthError::InvalidToken);
+            }
+            return Ok(claims);
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|d| d.claims)
-            .map_err(|_| AuthError::InvalidToken)
+            .map_err(|_| AuthError::InvalidToken)?;
+        self.verified.insert(token.to_string(), claims.clone());
+        Ok(claims)
     }
 }
 
@@ -126,5 +155,17 @@ mod tests {
         let mut wrong_iss = t.verify(&good).unwrap();
         wrong_iss.iss = "evil".into();
         assert!(t.verify(&t.sign(&wrong_iss).unwrap()).is_err(), "issuer");
+        // Remembered as valid, yet still refused once the clock passes its expiry.
+        let s = session(0, 60);
+        let token = t.issue(&s).unwrap();
+        let exp = s.expires_at / 1000;
+        assert!(t.verify(&token).is_ok());
+        assert!(t.verify_at(&token, exp + LEEWAY_S as i64).is_ok());
+        assert!(t.verify_at(&token, exp + LEEWAY_S as i64 + 1).is_err(), "expired");
+        // An altered copy of a remembered token is checked afresh.
+        let at = token.len() - 10;
+        let swapped = if &token[at..=at] == "A" { "B" } else { "A" };
+        let altered = format!("{}{swapped}{}", &token[..at], &token[at + 1..]);
+        assert!(t.verify(&altered).is_err(), "altered signature");
     }
 }
