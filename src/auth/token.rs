@@ -161,7 +161,10 @@ mod tests {
         let exp = s.expires_at / 1000;
         assert!(t.verify(&token).is_ok());
         assert!(t.verify_at(&token, exp + LEEWAY_S as i64).is_ok());
-        assert!(t.verify_at(&token, exp + LEEWAY_S as i64 + 1).is_err(), "expired");
+        assert!(
+            t.verify_at(&token, exp + LEEWAY_S as i64 + 1).is_err(),
+            "expired"
+        );
         // An altered copy of a remembered token is checked afresh.
         let at = token.len() - 10;
         let swapped = if &token[at..=at] == "A" { "B" } else { "A" };

@@ -97,7 +97,7 @@ fn now() -> Millis {
 
 /// Creates every table and checks the schema version, refusing newer files.
 fn init_schema(database: &Database) -> Result<(), StoreError> {
-    let txn = database.begin_write().map_err(db)?;
+    let txn = begin_durable(database)?;
     {
         let mut meta = txn.open_table(META).map_err(db)?;
         let version = meta

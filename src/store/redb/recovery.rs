@@ -5,7 +5,7 @@ use redb::{Database, ReadableDatabase};
 
 use super::op::Op;
 use super::redo::Record;
-use super::tables::{META, REDO_LSN, db, decode};
+use super::tables::{META, REDO_LSN, begin_durable, db, decode};
 use crate::store::StoreError;
 
 /// Applies the batches of `records` that the durable state lacks and returns
@@ -25,7 +25,7 @@ pub fn replay(database: &Database, records: Vec<Record>) -> Result<u64, StoreErr
             first.lsn
         )));
     }
-    let txn = database.begin_write().map_err(db)?;
+    let txn = begin_durable(database)?;
     let mut lsn = durable;
     let mut ops = 0;
     for record in std::iter::once(first).chain(pending) {

@@ -28,6 +28,15 @@ pub const ACCOUNT_ENTRIES: TableDefinition<(u128, u128), ()> =
 /// (user, key) -> IdempotencyRecord
 pub const IDEMPOTENCY: TableDefinition<(u128, &str), &[u8]> = TableDefinition::new("idempotency");
 
+/// A write transaction whose commit will be durable. It also records redb's
+/// allocator state, so that reopening after a crash need not walk the whole
+/// file to rebuild it (8 s on 1.4 GiB without).
+pub fn begin_durable(database: &redb::Database) -> Result<redb::WriteTransaction, StoreError> {
+    let mut txn = database.begin_write().map_err(db)?;
+    txn.set_quick_repair(true);
+    Ok(txn)
+}
+
 pub fn db(e: impl Into<redb::Error>) -> StoreError {
     StoreError::Unavailable(e.into().to_string())
 }

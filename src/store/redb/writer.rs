@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::op::{Op, Outcome};
 use super::redo::RedoLog;
-use super::tables::{META, REDO_LSN, db, encode};
+use super::tables::{META, REDO_LSN, begin_durable, db, encode};
 use crate::store::StoreError;
 
 /// How many queued operations may share one commit. Bounds the latency a single
@@ -122,10 +122,8 @@ impl Batcher {
             self.commit(std::mem::take(&mut batch));
         }
         if self.failed.is_none() {
-            let closed = self
-                .database
-                .begin_write()
-                .map_err(|e| db(e).to_string())
+            let closed = begin_durable(&self.database)
+                .map_err(|e| e.to_string())
                 .and_then(|txn| self.commit_durably(txn))
                 .and_then(|()| self.log.clear().map_err(|e| e.to_string()));
             if let Err(e) = closed {
@@ -162,7 +160,11 @@ impl Batcher {
     ) -> Result<Vec<Result<Outcome, StoreError>>, String> {
         let checkpoint =
             self.last_checkpoint.elapsed() >= self.checkpoint_every || self.log.len() >= LOG_LIMIT;
-        let txn = self.database.begin_write().map_err(|e| db(e).to_string())?;
+        let txn = if checkpoint {
+            begin_durable(&self.database).map_err(|e| e.to_string())?
+        } else {
+            self.database.begin_write().map_err(|e| db(e).to_string())?
+        };
         let outcomes: Vec<_> = jobs.iter().map(|j| j.op.apply(&txn)).collect();
         if outcomes
             .iter()
