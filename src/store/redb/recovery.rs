@@ -5,13 +5,13 @@ use redb::{Database, ReadableDatabase};
 
 use super::op::Op;
 use super::redo::Record;
-use super::tables::{META, REDO_LSN, begin_durable, db, decode};
+use super::tables::{begin_durable, db, decode, redo_lsn, set_redo_lsn};
 use crate::store::StoreError;
 
 /// Applies the batches of `records` that the durable state lacks and returns
 /// the sequence number of the last batch the store now includes.
 pub fn replay(database: &Database, records: Vec<Record>) -> Result<u64, StoreError> {
-    let durable = checkpointed_lsn(database)?;
+    let durable = redo_lsn(&database.begin_read().map_err(db)?)?;
     // Records at or before the checkpoint are already in the file. After the
     // next batches, an older record (from before a rewind) ends the log.
     let mut pending = records.into_iter().skip_while(|r| r.lsn <= durable);
@@ -43,10 +43,7 @@ pub fn replay(database: &Database, records: Vec<Record>) -> Result<u64, StoreErr
         }
         lsn = record.lsn;
     }
-    txn.open_table(META)
-        .map_err(db)?
-        .insert(REDO_LSN, lsn.to_le_bytes().as_slice())
-        .map_err(db)?;
+    set_redo_lsn(&txn, lsn)?;
     txn.commit().map_err(db)?;
     tracing::warn!(
         batches = lsn - durable,
@@ -54,17 +51,4 @@ pub fn replay(database: &Database, records: Vec<Record>) -> Result<u64, StoreErr
         "replayed the redo log after an unclean shutdown"
     );
     Ok(lsn)
-}
-
-fn checkpointed_lsn(database: &Database) -> Result<u64, StoreError> {
-    let txn = database.begin_read().map_err(db)?;
-    let meta = txn.open_table(META).map_err(db)?;
-    let Some(v) = meta.get(REDO_LSN).map_err(db)? else {
-        return Ok(0);
-    };
-    let bytes = v
-        .value()
-        .try_into()
-        .map_err(|_| StoreError::Corrupt("the redo log position is unreadable".into()))?;
-    Ok(u64::from_le_bytes(bytes))
 }

@@ -13,7 +13,7 @@
 //! the next one); reading stops at either.
 
 use std::fs::{File, OpenOptions};
-use std::io;
+use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
@@ -37,7 +37,7 @@ impl RedoLog {
     /// The next append overwrites them: the caller checkpoints what it needs first.
     pub fn open(path: &Path) -> io::Result<(Self, Vec<Record>)> {
         let created = !path.exists();
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
@@ -49,7 +49,8 @@ impl RedoLog {
                 File::open(dir)?.sync_all()?;
             }
         }
-        let bytes = std::fs::read(path)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
         Ok((Self { file, end: 0 }, parse(&bytes)))
     }
 

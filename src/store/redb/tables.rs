@@ -12,7 +12,29 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// META key: the last redo log batch the durable state includes (u64, little endian).
-pub const REDO_LSN: &str = "redo_lsn";
+const REDO_LSN: &str = "redo_lsn";
+
+/// Records, in `txn`, that the store includes the redo log up to batch `lsn`.
+pub fn set_redo_lsn(txn: &redb::WriteTransaction, lsn: u64) -> Result<(), StoreError> {
+    txn.open_table(META)
+        .map_err(db)?
+        .insert(REDO_LSN, lsn.to_le_bytes().as_slice())
+        .map_err(db)?;
+    Ok(())
+}
+
+/// The last redo log batch the durable state includes; 0 before any.
+pub fn redo_lsn(txn: &redb::ReadTransaction) -> Result<u64, StoreError> {
+    let meta = txn.open_table(META).map_err(db)?;
+    let Some(v) = meta.get(REDO_LSN).map_err(db)? else {
+        return Ok(0);
+    };
+    let bytes = v
+        .value()
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("the redo log position is unreadable".into()))?;
+    Ok(u64::from_le_bytes(bytes))
+}
 pub const USERS: TableDefinition<u128, &[u8]> = TableDefinition::new("users");
 pub const USERNAMES: TableDefinition<&str, u128> = TableDefinition::new("usernames");
 pub const ACCOUNTS: TableDefinition<u128, &[u8]> = TableDefinition::new("accounts");

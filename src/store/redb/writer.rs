@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::op::{Op, Outcome};
 use super::redo::RedoLog;
-use super::tables::{META, REDO_LSN, begin_durable, db, encode};
+use super::tables::{begin_durable, db, encode, set_redo_lsn};
 use crate::store::StoreError;
 
 /// How many queued operations may share one commit. Bounds the latency a single
@@ -119,7 +119,7 @@ impl Batcher {
     fn run(mut self, mut queue: mpsc::Receiver<Job>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while queue.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
-            self.commit(std::mem::take(&mut batch));
+            self.commit(&mut batch);
         }
         if self.failed.is_none() {
             let closed = begin_durable(&self.database)
@@ -133,12 +133,12 @@ impl Batcher {
     }
 
     /// Applies, logs and commits one batch, then answers its callers.
-    fn commit(&mut self, jobs: Vec<Job>) {
+    fn commit(&mut self, jobs: &mut Vec<Job>) {
         if let Some(why) = &self.failed {
             let why = why.clone();
             return answer_all(jobs, &why);
         }
-        let outcomes = match self.apply_and_commit(&jobs) {
+        let outcomes = match self.apply_and_commit(jobs) {
             Ok(outcomes) => outcomes,
             Err(e) => {
                 tracing::error!(error = %e, ops = jobs.len(), "group commit failed");
@@ -149,7 +149,7 @@ impl Batcher {
         self.counters
             .writes
             .fetch_add(jobs.len() as u64, Ordering::Relaxed);
-        for (job, outcome) in jobs.into_iter().zip(outcomes) {
+        for (job, outcome) in jobs.drain(..).zip(outcomes) {
             let _ = job.reply.send(outcome);
         }
     }
@@ -202,10 +202,7 @@ impl Batcher {
     /// A durable commit that also records how far the log is applied; the log
     /// then starts over.
     fn commit_durably(&mut self, txn: WriteTransaction) -> Result<(), String> {
-        txn.open_table(META)
-            .map_err(|e| db(e).to_string())?
-            .insert(REDO_LSN, self.lsn.to_le_bytes().as_slice())
-            .map_err(|e| db(e).to_string())?;
+        set_redo_lsn(&txn, self.lsn).map_err(|e| e.to_string())?;
         txn.commit().map_err(|e| db(e).to_string())?;
         self.log.rewind();
         self.last_checkpoint = Instant::now();
@@ -227,8 +224,8 @@ fn commit_in_memory(mut txn: WriteTransaction) -> Result<(), String> {
     txn.commit().map_err(|e| db(e).to_string())
 }
 
-fn answer_all(jobs: Vec<Job>, why: &str) {
-    for job in jobs {
+fn answer_all(jobs: &mut Vec<Job>, why: &str) {
+    for job in jobs.drain(..) {
         let _ = job
             .reply
             .send(Err(StoreError::Unavailable(why.to_string())));
