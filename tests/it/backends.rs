@@ -141,7 +141,6 @@ impl Database {
     }
 }
 
-/// `url` with its database name replaced.
 /// A redb store with a small page cache, as tests open many at once.
 pub fn small_store() -> RedbOptions {
     RedbOptions {
@@ -150,6 +149,7 @@ pub fn small_store() -> RedbOptions {
     }
 }
 
+/// `url` with its database name replaced.
 pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url
         .split_once('?')

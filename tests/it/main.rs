@@ -11,6 +11,7 @@ mod conformance;
 mod external;
 mod hostile;
 mod openapi;
+mod posting_race;
 mod probes;
 mod process;
 mod storm;

@@ -1,26 +1,26 @@
-//! The ledger on PostgreSQL. A posting is one transaction: the idempotency row
-//! first (it serialises retries of one key), then both accounts locked in id
-//! order (so opposite transfers cannot deadlock), then the shared posting rule.
+//! The ledger on PostgreSQL. A posting is one call of the `bankbox_post`
+//! function (002_post.sql), so the accounts are locked only while the server
+//! runs it; history, entries and the audit are plain queries.
 
 use std::sync::LazyLock;
 
 use deadpool_postgres::{GenericClient, Object};
 use futures_util::{TryStreamExt, pin_mut};
-use tokio_postgres::IsolationLevel;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::pg;
 use super::rows::{self, ACCOUNT_COLUMNS, ENTRY_COLUMNS};
-use crate::domain::ledger::{IdempotencyKey, check_posting};
+use crate::domain::ledger::IdempotencyKey;
 use crate::domain::verify::{Report, Verifier};
-use crate::domain::{AccountId, Entry, EntryId, Posting, Refusal, Side};
+use crate::domain::{AccountId, Entry, EntryId, Posting, Refusal};
 use crate::store::{HistoryQuery, Line, Posted, StoreError};
 
-fn refusal_str(r: Refusal) -> String {
-    serde_json::to_value(r)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
+fn lost_key_race(e: &tokio_postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|db| {
+        *db.code() == SqlState::UNIQUE_VIOLATION && db.constraint() == Some("idempotency_pkey")
+    })
 }
 
 fn parse_refusal(s: &str) -> Result<Refusal, StoreError> {
@@ -44,162 +44,67 @@ pub async fn entry(client: &impl GenericClient, id: EntryId) -> Result<Option<En
         .transpose()
 }
 
+/// The posting as one call of `bankbox_post` (002_post.sql): it claims the
+/// key, locks both accounts, applies the rules and writes, in one statement.
+const POST: &str = "SELECT (p.entry).*, p.outcome, p.refusal \
+     FROM bankbox_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) p";
+
 pub async fn post(
-    client: &mut Object,
+    client: &Object,
     posting: &Posting,
     key: Option<&(IdempotencyKey, [u8; 32])>,
 ) -> Result<Posted, StoreError> {
     let now = crate::clock::now_millis();
-    let txn = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::ReadCommitted)
-        .start()
-        .await
-        .map_err(pg)?;
-    // Claiming the key and locking the accounts go out pipelined. A concurrent
-    // first use of the key makes the claim wait for that one's outcome.
-    let claim = async {
-        let Some((k, fingerprint)) = key else {
-            return Ok(true);
-        };
-        let claim = txn
-            .prepare_cached(
-                "INSERT INTO idempotency (user_id, key, fingerprint, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .await
-            .map_err(pg)?;
-        let inserted = txn
-            .execute(&claim, &[&k.user.0, &k.key, &fingerprint.as_slice(), &now])
-            .await
-            .map_err(pg)?;
-        Ok::<_, StoreError>(inserted == 1)
+    let at = posting.at.unwrap_or(now);
+    let stmt = client.prepare_cached(POST).await.map_err(pg)?;
+    let (key_user, key_text, fingerprint) = match key {
+        Some((k, f)) => (Some(k.user.0), Some(k.key.as_str()), Some(f.as_slice())),
+        None => (None, None, None),
     };
-    let lock = async {
-        let lock = txn
-            .prepare_cached(&format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE"
-            ))
-            .await
-            .map_err(pg)?;
-        let ids = vec![posting.debit.0, posting.credit.0];
-        txn.query(&lock, &[&ids]).await.map_err(pg)
-    };
-    let (claimed, accounts) = futures_util::try_join!(claim, lock)?;
-    if let (false, Some((k, fingerprint))) = (claimed, key) {
-        return replay(&txn, k, fingerprint).await;
+    let params: [&(dyn ToSql + Sync); 12] = [
+        &EntryId::at(at).0,
+        &rows::kind_str(posting.kind),
+        &posting.debit.0,
+        &posting.credit.0,
+        &posting.amount.minor(),
+        &posting.description,
+        &at,
+        &posting.created_by.map(|u| u.0),
+        &key_user,
+        &key_text,
+        &fingerprint,
+        &now,
+    ];
+    // Losing the race for a key's first use rolls the call back; the second
+    // call finds the winner's outcome.
+    let row = match client.query_one(&stmt, &params).await {
+        Err(e) if lost_key_race(&e) => client.query_one(&stmt, &params).await,
+        first => first,
     }
-    let accounts: Vec<_> = accounts
-        .iter()
-        .map(rows::account)
-        .collect::<Result<_, _>>()?;
-    let find = |id: AccountId| accounts.iter().find(|a| a.id == id);
-    let checked = match (find(posting.debit), find(posting.credit)) {
-        (Some(d), Some(c)) => check_posting(posting, d, c).map(|b| (d, c, b)),
-        _ => Err(Refusal::AccountNotFound),
-    };
-    let result = match checked {
-        Err(refusal) => Err(refusal),
-        Ok((debit, credit, (debit_after, credit_after))) => {
-            let at = posting.at.unwrap_or(now);
-            let side = |a: &crate::domain::Account, after| Side {
-                account: a.id,
-                number: a.number.clone(),
-                holder: a.holder.clone(),
-                owner: a.owner,
-                balance_after: after,
-            };
-            let e = Entry {
-                id: EntryId::at(at),
-                kind: posting.kind,
-                debit: side(debit, debit_after),
-                credit: side(credit, credit_after),
-                amount: posting.amount,
-                currency: debit.currency,
-                description: posting.description.clone(),
-                created_at: at,
-                created_by: posting.created_by,
-            };
-            Ok(e)
+    .map_err(pg)?;
+    let replayed = match row.get::<_, &str>(17) {
+        "new" => false,
+        "replayed" => true,
+        "reused" => return Err(StoreError::IdempotencyKeyReused),
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "unknown posting outcome {other:?}"
+            )));
         }
     };
-    if let Ok(e) = &result {
-        write_entry(&txn, e).await?;
-    }
-    // The outcome row refers to the entry, so it follows it.
-    if let Some((k, _)) = key {
-        let outcome = txn
-            .prepare_cached(
-                "UPDATE idempotency SET entry = $3, refusal = $4 WHERE user_id = $1 AND key = $2",
-            )
-            .await
-            .map_err(pg)?;
-        let entry_id = result.as_ref().ok().map(|e| e.id.0);
-        let refusal = result.as_ref().err().map(|r| refusal_str(*r));
-        txn.execute(&outcome, &[&k.user.0, &k.key, &entry_id, &refusal])
-            .await
-            .map_err(pg)?;
-    }
-    txn.commit().await.map_err(pg)?;
-    Ok(Posted {
-        result,
-        replayed: false,
-    })
-}
-
-/// The stored outcome of a key already used: the same answer again, or a refusal
-/// if the key now comes with a different request.
-async fn replay(
-    txn: &impl GenericClient,
-    k: &IdempotencyKey,
-    fingerprint: &[u8; 32],
-) -> Result<Posted, StoreError> {
-    let row = txn
-        .query_one(
-            "SELECT fingerprint, entry, refusal FROM idempotency WHERE user_id = $1 AND key = $2",
-            &[&k.user.0, &k.key],
-        )
-        .await
-        .map_err(pg)?;
-    if row.get::<_, &[u8]>(0) != fingerprint.as_slice() {
-        return Err(StoreError::IdempotencyKeyReused);
-    }
-    let result = match (row.get::<_, Option<Uuid>>(1), row.get::<_, Option<&str>>(2)) {
-        (Some(id), _) => Ok(entry(txn, EntryId(id))
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("entry {id} of a stored key missing")))?),
-        (None, Some(r)) => Err(parse_refusal(r)?),
+    let result = match (
+        row.get::<_, Option<Uuid>>(0),
+        row.get::<_, Option<&str>>(18),
+    ) {
+        (_, Some(r)) => Err(parse_refusal(r)?),
+        (Some(_), None) => Ok(rows::entry(&row)?),
         (None, None) => {
             return Err(StoreError::Corrupt(
                 "idempotency key without outcome".into(),
             ));
         }
     };
-    Ok(Posted {
-        result,
-        replayed: true,
-    })
-}
-
-/// Inserts an entry and applies its balances (`balance_after` of each side),
-/// the three statements pipelined.
-async fn write_entry(txn: &impl GenericClient, e: &Entry) -> Result<(), StoreError> {
-    let balance = txn
-        .prepare_cached("UPDATE accounts SET balance = $2 WHERE id = $1")
-        .await
-        .map_err(pg)?;
-    let debit = async {
-        txn.execute(&balance, &[&e.debit.account.0, &e.debit.balance_after])
-            .await
-            .map_err(pg)
-    };
-    let credit = async {
-        txn.execute(&balance, &[&e.credit.account.0, &e.credit.balance_after])
-            .await
-            .map_err(pg)
-    };
-    futures_util::try_join!(debit, credit, insert_entry(txn, e))?;
-    Ok(())
+    Ok(Posted { result, replayed })
 }
 
 /// Inserts an entry row as it is.

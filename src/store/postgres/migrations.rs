@@ -7,7 +7,10 @@ use deadpool_postgres::Object;
 use super::pg;
 use crate::store::StoreError;
 
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("001_init.sql")),
+    (2, include_str!("002_post.sql")),
+];
 
 /// Arbitrary but fixed: "bankbox" in ASCII.
 const LOCK_ID: i64 = 0x62_61_6e_6b_62_6f_78;

@@ -346,7 +346,7 @@ impl Store for PgStore {
         posting: Posting,
         key: Option<(IdempotencyKey, [u8; 32])>,
     ) -> Result<Posted, StoreError> {
-        ledger::post(&mut self.client().await?, &posting, key.as_ref()).await
+        ledger::post(&self.client().await?, &posting, key.as_ref()).await
     }
 
     async fn entry(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {

@@ -1,4 +1,4 @@
 //! One suite per port, run against every adapter.
 
 mod cache;
-mod store;
+pub mod store;

@@ -10,7 +10,7 @@ use bankbox::domain::{
 };
 use bankbox::store::{HistoryQuery, Store, StoreError};
 
-fn user(name: &str) -> User {
+pub fn user(name: &str) -> User {
     User {
         id: UserId::new(),
         username: Username::parse(name).unwrap(),
@@ -22,7 +22,7 @@ fn user(name: &str) -> User {
     }
 }
 
-fn account(owner: &User, currency: Currency) -> Account {
+pub fn account(owner: &User, currency: Currency) -> Account {
     Account::new(
         Some(owner.id),
         owner.username.as_str(),
@@ -34,7 +34,7 @@ fn account(owner: &User, currency: Currency) -> Account {
     )
 }
 
-fn posting(from: &Account, to: &Account, amount: i64, kind: EntryKind) -> Posting {
+pub fn posting(from: &Account, to: &Account, amount: i64, kind: EntryKind) -> Posting {
     Posting {
         kind,
         debit: from.id,
@@ -47,7 +47,7 @@ fn posting(from: &Account, to: &Account, amount: i64, kind: EntryKind) -> Postin
 }
 
 /// A user with one funded EUR account.
-async fn funded(store: &Arc<dyn Store>, name: &str, amount: i64) -> (User, Account) {
+pub async fn funded(store: &Arc<dyn Store>, name: &str, amount: i64) -> (User, Account) {
     let u = user(name);
     let a = account(&u, Currency::EUR);
     store.create_user(u.clone(), vec![a.clone()]).await.unwrap();
@@ -63,7 +63,7 @@ async fn funded(store: &Arc<dyn Store>, name: &str, amount: i64) -> (User, Accou
     (u, store.account(a.id).await.unwrap().unwrap())
 }
 
-async fn balance(store: &Arc<dyn Store>, a: &Account) -> i64 {
+pub async fn balance(store: &Arc<dyn Store>, a: &Account) -> i64 {
     store.account(a.id).await.unwrap().unwrap().balance
 }
 
@@ -198,6 +198,57 @@ async fn postings_move_money_or_change_nothing(store: Arc<dyn Store>) {
         (balance(&store, &a).await, balance(&store, &b).await),
         (600, 400)
     );
+    let report = store.verify().await.unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.entries, 2);
+}
+
+/// Every refusal of the posting rule, on each side where it can arise. The
+/// PostgreSQL adapter restates the rule in SQL; this keeps the two the same.
+async fn every_refusal_changes_nothing(store: Arc<dyn Store>) {
+    let (u, a) = funded(&store, "ivy", 1_000).await;
+    let (_, b) = funded(&store, "jon", 0).await;
+    let cash = store.system_account(Currency::EUR).await.unwrap();
+    let usd = account(&u, Currency::parse("USD").unwrap());
+    store.open_account(usd.clone()).await.unwrap();
+    let shut = account(&u, Currency::EUR);
+    store.open_account(shut.clone()).await.unwrap();
+    store.close_account(shut.id).await.unwrap();
+    // The bank's cash account may go negative, down to exactly i64::MIN here.
+    store
+        .post(posting(&cash, &b, i64::MAX - 999, EntryKind::Deposit), None)
+        .await
+        .unwrap()
+        .result
+        .unwrap();
+    let cases = [
+        (&a, &a, 1, Refusal::SameAccount),
+        (&a, &shut, 1, Refusal::AccountClosed),
+        (&shut, &a, 1, Refusal::AccountClosed),
+        (&a, &usd, 1, Refusal::CurrencyMismatch),
+        (&a, &b, 1_001, Refusal::InsufficientFunds),
+        (&a, &b, 1_000, Refusal::BalanceOverflow),
+        (&cash, &a, 1, Refusal::BalanceOverflow),
+    ];
+    let before = (balance(&store, &a).await, balance(&store, &b).await);
+    for (from, to, amount, refusal) in cases {
+        let posted = store
+            .post(posting(from, to, amount, EntryKind::Transfer), None)
+            .await
+            .unwrap();
+        assert_eq!(posted.result.unwrap_err(), refusal, "{amount}");
+    }
+    store.set_frozen(a.id, true).await.unwrap();
+    let frozen = store
+        .post(posting(&a, &b, 1, EntryKind::Transfer), None)
+        .await
+        .unwrap();
+    assert_eq!(frozen.result.unwrap_err(), Refusal::AccountFrozen);
+    assert_eq!(
+        (balance(&store, &a).await, balance(&store, &b).await),
+        before
+    );
+    assert_eq!(balance(&store, &cash).await, i64::MIN);
     let report = store.verify().await.unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);
     assert_eq!(report.entries, 2);
@@ -401,6 +452,7 @@ crate::store_tests!(
     accounts_numbers_freezing_and_closing,
     one_system_account_per_currency,
     postings_move_money_or_change_nothing,
+    every_refusal_changes_nothing,
     idempotency_keys_replay_and_conflict,
     history_pages_newest_first_across_accounts,
     concurrent_storm_keeps_the_books,
