@@ -64,11 +64,11 @@ pub async fn create(
     let amount = Amount::from_json(&body.amount)?;
     let from = state
         .bank
-        .own_account_ref(me, &AccountRef::parse(&body.from_account)?)
+        .own_address(me, &AccountRef::parse(&body.from_account)?)
         .await?;
     let to = state
         .bank
-        .payee_account(me, &AccountRef::parse(&body.to_account)?)
+        .payee_address(me, &AccountRef::parse(&body.to_account)?)
         .await?;
     let movement = Movement::new(
         EntryKind::Transfer,

@@ -91,27 +91,4 @@ impl Bank {
             .filter(|a| a.owner.is_some())
             .ok_or(BankError::AccountNotFound)
     }
-
-    /// The caller's own account by id or number.
-    pub async fn own_account_ref(
-        &self,
-        owner: UserId,
-        r: &AccountRef,
-    ) -> Result<Account, BankError> {
-        let a = self.customer_account(r).await?;
-        if a.owner == Some(owner) {
-            Ok(a)
-        } else {
-            Err(BankError::AccountNotFound)
-        }
-    }
-
-    /// Where a customer may send money: their own accounts by id or number,
-    /// anyone else's by number only, so ids never leak into a usable address.
-    pub async fn payee_account(&self, payer: UserId, r: &AccountRef) -> Result<Account, BankError> {
-        match r {
-            AccountRef::Id(_) => self.own_account_ref(payer, r).await,
-            AccountRef::Number(_) => self.customer_account(r).await,
-        }
-    }
 }

@@ -2,6 +2,7 @@
 //! opening users and accounts, moving money, keeping the response cache honest.
 
 mod accounts;
+mod directory;
 pub mod seed;
 mod transfers;
 mod users;
@@ -15,6 +16,7 @@ use crate::cache::{Cache, CacheError};
 use crate::domain::ValidationError;
 use crate::store::{Store, StoreError};
 
+pub use directory::Address;
 pub use transfers::Movement;
 pub use users::NewUser;
 
@@ -51,6 +53,7 @@ pub struct Bank {
     pub store: Arc<dyn Store>,
     pub cache: Arc<dyn Cache>,
     pub hasher: Arc<Hasher>,
+    directory: directory::Directory,
 }
 
 impl Bank {
@@ -59,6 +62,7 @@ impl Bank {
             store,
             cache,
             hasher,
+            directory: directory::Directory::default(),
         }
     }
 }

@@ -1,3 +1,4 @@
+use futures_util::future::try_join_all;
 use sha2::{Digest, Sha256};
 
 use super::{Bank, BankError};
@@ -74,12 +75,17 @@ impl Bank {
         let posted = self.store.post(posting, key).await?;
         // Replays invalidate too: a retry after a failed invalidation repairs it.
         if let Ok(entry) = &posted.result {
-            for owner in [entry.debit.owner, entry.credit.owner]
+            let mut owners: Vec<UserId> = [entry.debit.owner, entry.credit.owner]
                 .into_iter()
                 .flatten()
-            {
-                self.cache.invalidate_responses(owner).await?;
-            }
+                .collect();
+            owners.dedup();
+            try_join_all(
+                owners
+                    .into_iter()
+                    .map(|o| self.cache.invalidate_responses(o)),
+            )
+            .await?;
         }
         Ok(posted)
     }

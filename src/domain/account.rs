@@ -121,7 +121,7 @@ impl Account {
 }
 
 /// How a request names an account: by id, or by the number a person typed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AccountRef {
     Id(AccountId),
     Number(AccountNumber),
