@@ -4,6 +4,7 @@ use bankbox::cli::Cli;
 
 fn main() -> ExitCode {
     bankbox::memory::tune_allocator();
+    ignore_file_size_signal();
     let cli = Cli::parse_checked();
     if let Err(e) = bankbox::telemetry::init(&cli.global.log_level) {
         eprintln!("bankbox: {e}");
@@ -25,5 +26,15 @@ fn main() -> ExitCode {
             eprintln!("bankbox: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// As PostgreSQL does: a write past the file-size limit then fails with EFBIG,
+/// which the store reports and stops writing on, instead of killing the process.
+fn ignore_file_size_signal() {
+    // SAFETY: installs the "ignore" disposition for one signal, before any
+    // other thread exists; no handler code runs.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }

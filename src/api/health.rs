@@ -1,4 +1,5 @@
-//! Probes: /ping (alive, touches nothing), /ready (accepting traffic), /health
+//! Probes: /ping (alive, touches nothing), /ready (accepting traffic, and the
+//! store taking writes), /health
 //! (store and cache, with latency).
 
 use std::time::Instant;
@@ -16,14 +17,16 @@ pub async fn ping() -> impl IntoResponse {
 }
 
 pub async fn ready(State(state): State<AppState>) -> Response {
-    if state.lifecycle.is_ready() {
-        axum::Json(json!({ "status": "ready" })).into_response()
-    } else {
-        problem(
+    if !state.lifecycle.is_ready() {
+        return problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",
             "starting up or shutting down",
-        )
+        );
+    }
+    match state.bank.store.stopped() {
+        None => axum::Json(json!({ "status": "ready" })).into_response(),
+        Some(why) => problem(StatusCode::SERVICE_UNAVAILABLE, "store_stopped", &why),
     }
 }
 

@@ -86,6 +86,13 @@ pub trait Store: Send + Sync + 'static {
     /// Cheap round trip proving the store answers.
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// Why the store has stopped taking writes until a restart, if it has (the
+    /// embedded writer after its disk failed it). PostgreSQL has no such state:
+    /// each write stands alone.
+    fn stopped(&self) -> Option<String> {
+        None
+    }
+
     /// Returns the named secret, storing `fresh` first if there is none yet.
     async fn secret_or_init(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>, StoreError>;
 

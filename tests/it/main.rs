@@ -8,6 +8,7 @@ mod admin;
 mod auth;
 mod child;
 mod conformance;
+mod disk_full;
 mod external;
 mod hostile;
 mod openapi;

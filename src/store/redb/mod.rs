@@ -143,12 +143,19 @@ fn uuid(v: u128) -> uuid::Uuid {
 #[async_trait]
 impl Store for RedbStore {
     async fn ping(&self) -> Result<(), StoreError> {
+        if let Some(why) = self.stopped() {
+            return Err(StoreError::Unavailable(why));
+        }
         self.read()?
             .open_table(META)
             .map_err(db)?
             .get("schema_version")
             .map_err(db)?;
         Ok(())
+    }
+
+    fn stopped(&self) -> Option<String> {
+        self.writer.failure().map(String::from)
     }
 
     async fn secret_or_init(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>, StoreError> {

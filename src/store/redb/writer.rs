@@ -6,8 +6,8 @@
 //! its batch is durable, with its own result: a refused transfer fails alone,
 //! not its batch.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,7 @@ pub struct Writer {
     sender: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
     pub counters: Arc<Counters>,
+    failed: Arc<OnceLock<String>>,
 }
 
 /// What group commit achieves: batches made durable, the writes they carried,
@@ -54,9 +55,9 @@ struct Batcher {
     lsn: u64,
     checkpoint_every: Duration,
     last_checkpoint: Instant,
-    /// Set when the log could not be written: from then on no write can be made
-    /// durable, and every write is refused until a restart.
-    failed: Option<String>,
+    /// Set when the log could not be written or a logged batch not committed:
+    /// from then on every write is refused until a restart.
+    failed: Arc<OnceLock<String>>,
     counters: Arc<Counters>,
 }
 
@@ -71,13 +72,14 @@ impl Writer {
     ) -> Self {
         let (sender, receiver) = mpsc::channel(MAX_BATCH * 4);
         let counters = Arc::new(Counters::default());
+        let failed = Arc::new(OnceLock::new());
         let batcher = Batcher {
             database,
             log,
             lsn,
             checkpoint_every,
             last_checkpoint: Instant::now(),
-            failed: None,
+            failed: failed.clone(),
             counters: counters.clone(),
         };
         let thread = std::thread::Builder::new()
@@ -88,7 +90,13 @@ impl Writer {
             sender: Some(sender),
             thread: Some(thread),
             counters,
+            failed,
         }
+    }
+
+    /// Why the writer stopped taking writes, if it has.
+    pub fn failure(&self) -> Option<&str> {
+        self.failed.get().map(String::as_str)
     }
 
     /// Applies `op` in the next group commit and returns its outcome once durable.
@@ -121,7 +129,7 @@ impl Batcher {
         while queue.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
             self.commit(&mut batch);
         }
-        if self.failed.is_none() {
+        if self.failed.get().is_none() {
             let closed = begin_durable(&self.database)
                 .map_err(|e| e.to_string())
                 .and_then(|txn| self.commit_durably(txn))
@@ -134,9 +142,8 @@ impl Batcher {
 
     /// Applies, logs and commits one batch, then answers its callers.
     fn commit(&mut self, jobs: &mut Vec<Job>) {
-        if let Some(why) = &self.failed {
-            let why = why.clone();
-            return answer_all(jobs, &why);
+        if let Some(why) = self.failed.get() {
+            return answer_all(jobs, why);
         }
         let outcomes = match self.apply_and_commit(jobs) {
             Ok(outcomes) => outcomes,
@@ -160,18 +167,22 @@ impl Batcher {
     ) -> Result<Vec<Result<Outcome, StoreError>>, String> {
         let checkpoint =
             self.last_checkpoint.elapsed() >= self.checkpoint_every || self.log.len() >= LOG_LIMIT;
+        // After an I/O error redb serves nothing until it is reopened, so any
+        // storage error stops the writer; a restart reopens it and replays the log.
         let txn = if checkpoint {
-            begin_durable(&self.database).map_err(|e| e.to_string())?
+            begin_durable(&self.database)
         } else {
-            self.database.begin_write().map_err(|e| db(e).to_string())?
-        };
+            self.database.begin_write().map_err(db)
+        }
+        .map_err(|e| self.fail(format!("cannot begin a write: {e}")))?;
         let outcomes: Vec<_> = jobs.iter().map(|j| j.op.apply(&txn)).collect();
-        if outcomes
+        if let Some(Err(e)) = outcomes
             .iter()
-            .any(|o| matches!(o, Err(StoreError::Unavailable(_) | StoreError::Corrupt(_))))
+            .find(|o| matches!(o, Err(StoreError::Unavailable(_) | StoreError::Corrupt(_))))
         {
+            let why = format!("a storage error aborted the batch: {e}");
             let _ = txn.abort();
-            return Err("a storage error aborted the batch".into());
+            return Err(self.fail(why));
         }
         // A refused operation wrote nothing (see `ops`), so only applied ones are logged.
         let applied: Vec<&Op> = jobs
@@ -213,8 +224,7 @@ impl Batcher {
     fn fail(&mut self, why: String) -> String {
         tracing::error!(error = %why, "the writer stops taking writes until a restart");
         let why = format!("{why}; restart bankbox to replay the redo log");
-        self.failed = Some(why.clone());
-        why
+        self.failed.get_or_init(|| why).clone()
     }
 }
 
