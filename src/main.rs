@@ -32,6 +32,7 @@ fn main() -> ExitCode {
 /// As PostgreSQL does: a write past the file-size limit then fails with EFBIG,
 /// which the store reports and stops writing on, instead of killing the process.
 fn ignore_file_size_signal() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: installs the "ignore" disposition for one signal, before any
     // other thread exists; no handler code runs.
     unsafe {

@@ -8,6 +8,7 @@ mod admin;
 mod auth;
 mod child;
 mod conformance;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod disk_full;
 mod external;
 mod hostile;

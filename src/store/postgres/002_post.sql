@@ -1,6 +1,8 @@
--- bankbox schema, version 2: a posting is one call to bankbox_post, so a
--- transfer costs one round trip and one statement instead of eight, and the
--- accounts stay locked only while the server runs it.
+-- bankbox schema, version 2: a posting is one call to bankbox_post, one
+-- statement and round trip instead of eight statements in five round trips,
+-- and the accounts stay locked only while the server runs it. It relies on
+-- READ COMMITTED (a locked row is read again once its lock is granted), which
+-- bankbox sets on its connections.
 --
 -- The refusal rules restate domain::ledger::check_posting, in its order; the
 -- store conformance tests post every refusal on both backends to keep the two
@@ -27,7 +29,7 @@ BEGIN
         SELECT * INTO stored FROM idempotency i WHERE i.user_id = p_key_user AND i.key = p_key;
     END IF;
     IF stored.key IS NOT NULL THEN
-        IF stored.fingerprint <> p_fingerprint THEN
+        IF stored.fingerprint IS DISTINCT FROM p_fingerprint THEN
             v_outcome := 'reused';
         ELSE
             v_outcome := 'replayed';

@@ -44,8 +44,9 @@ pub async fn entry(client: &impl GenericClient, id: EntryId) -> Result<Option<En
         .transpose()
 }
 
-/// The posting as one call of `bankbox_post` (002_post.sql): it claims the
-/// key, locks both accounts, applies the rules and writes, in one statement.
+/// The posting as one call of `bankbox_post` (002_post.sql): it looks the key
+/// up, locks both accounts, applies the rules, writes the entry and balances,
+/// and records the key's outcome, in one statement.
 const POST: &str = "SELECT (p.entry).*, p.outcome, p.refusal \
      FROM bankbox_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) p";
 
@@ -82,7 +83,7 @@ pub async fn post(
         first => first,
     }
     .map_err(pg)?;
-    let replayed = match row.get::<_, &str>(17) {
+    let replayed = match row.get::<_, &str>("outcome") {
         "new" => false,
         "replayed" => true,
         "reused" => return Err(StoreError::IdempotencyKeyReused),
@@ -94,13 +95,13 @@ pub async fn post(
     };
     let result = match (
         row.get::<_, Option<Uuid>>(0),
-        row.get::<_, Option<&str>>(18),
+        row.get::<_, Option<&str>>("refusal"),
     ) {
         (_, Some(r)) => Err(parse_refusal(r)?),
         (Some(_), None) => Ok(rows::entry(&row)?),
         (None, None) => {
             return Err(StoreError::Corrupt(
-                "idempotency key without outcome".into(),
+                "a stored idempotency key's entry is missing".into(),
             ));
         }
     };

@@ -70,9 +70,15 @@ fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
 impl PgStore {
     /// Builds the pool; nothing connects until first use.
     pub fn new(url: &str, pool_size: usize) -> Result<Self, StoreError> {
-        let config: tokio_postgres::Config = url
+        let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Unavailable(format!("DATABASE_URL: {e}")))?;
+        // bankbox_post relies on READ COMMITTED whatever the server's default.
+        let options = format!(
+            "{} -c default_transaction_isolation=read\\ committed",
+            config.get_options().unwrap_or_default()
+        );
+        config.options(options.trim_start());
         let manager = Manager::from_config(
             config,
             tls::connector(),

@@ -167,8 +167,9 @@ impl Batcher {
     ) -> Result<Vec<Result<Outcome, StoreError>>, String> {
         let checkpoint =
             self.last_checkpoint.elapsed() >= self.checkpoint_every || self.log.len() >= LOG_LIMIT;
-        // After an I/O error redb serves nothing until it is reopened, so any
-        // storage error stops the writer; a restart reopens it and replays the log.
+        // After an I/O error redb takes no more writes until it is reopened, so a
+        // storage error stops the writer; a restart reopens it and replays the
+        // log. A record that does not decode (`Corrupt`) fails its batch alone.
         let txn = if checkpoint {
             begin_durable(&self.database)
         } else {
@@ -182,7 +183,10 @@ impl Batcher {
         {
             let why = format!("a storage error aborted the batch: {e}");
             let _ = txn.abort();
-            return Err(self.fail(why));
+            return Err(match e {
+                StoreError::Unavailable(_) => self.fail(why),
+                _ => why,
+            });
         }
         // A refused operation wrote nothing (see `ops`), so only applied ones are logged.
         let applied: Vec<&Op> = jobs

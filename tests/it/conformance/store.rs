@@ -221,29 +221,43 @@ async fn every_refusal_changes_nothing(store: Arc<dyn Store>) {
         .unwrap()
         .result
         .unwrap();
+    // Where two rules are broken, the first in check_posting's order answers.
     let cases = [
         (&a, &a, 1, Refusal::SameAccount),
+        (&shut, &shut, 1, Refusal::SameAccount),
         (&a, &shut, 1, Refusal::AccountClosed),
         (&shut, &a, 1, Refusal::AccountClosed),
         (&a, &usd, 1, Refusal::CurrencyMismatch),
+        (&a, &usd, 5_000, Refusal::CurrencyMismatch),
         (&a, &b, 1_001, Refusal::InsufficientFunds),
         (&a, &b, 1_000, Refusal::BalanceOverflow),
         (&cash, &a, 1, Refusal::BalanceOverflow),
     ];
     let before = (balance(&store, &a).await, balance(&store, &b).await);
-    for (from, to, amount, refusal) in cases {
-        let posted = store
-            .post(posting(from, to, amount, EntryKind::Transfer), None)
-            .await
-            .unwrap();
-        assert_eq!(posted.result.unwrap_err(), refusal, "{amount}");
-    }
+    let refused = async |cases: &[(&Account, &Account, i64, Refusal)]| {
+        for (from, to, amount, refusal) in cases {
+            let posted = store
+                .post(posting(from, to, *amount, EntryKind::Transfer), None)
+                .await
+                .unwrap();
+            assert_eq!(posted.result.unwrap_err(), *refusal, "{amount}");
+        }
+    };
+    refused(&cases).await;
+    store.set_frozen(shut.id, true).await.unwrap();
+    store.set_frozen(b.id, true).await.unwrap();
+    refused(&[
+        (&a, &shut, 1, Refusal::AccountClosed),
+        (&a, &b, 1, Refusal::AccountFrozen),
+    ])
+    .await;
+    store.set_frozen(b.id, false).await.unwrap();
     store.set_frozen(a.id, true).await.unwrap();
-    let frozen = store
-        .post(posting(&a, &b, 1, EntryKind::Transfer), None)
-        .await
-        .unwrap();
-    assert_eq!(frozen.result.unwrap_err(), Refusal::AccountFrozen);
+    refused(&[
+        (&a, &b, 1, Refusal::AccountFrozen),
+        (&a, &usd, 1, Refusal::AccountFrozen),
+    ])
+    .await;
     assert_eq!(
         (balance(&store, &a).await, balance(&store, &b).await),
         before
