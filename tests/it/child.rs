@@ -168,6 +168,15 @@ pub(crate) fn run(mut cmd: Command, input: Option<&str>) -> Run {
     }
 }
 
+/// `bankbox verify` on a stopped server's data dir passes.
+pub(crate) fn assert_ledger_ok(data_dir: &Path) {
+    let mut verify = bankbox();
+    verify.arg("verify").arg("--data-dir").arg(data_dir);
+    let report = run(verify, None);
+    report.assert_success();
+    assert!(report.stdout.contains("ledger OK"), "{}", report.describe());
+}
+
 /// A running `bankbox serve`, its stderr kept in a file.
 pub(crate) struct Server {
     pub(crate) child: Guard,

@@ -136,11 +136,7 @@ async fn a_refused_disk_write_stops_writes_and_loses_nothing() {
         .unwrap();
     assert_eq!(after.status, StatusCode::OK);
     server.stop().await;
-    let mut verify = bankbox();
-    verify.arg("verify").arg("--data-dir").arg(data.path());
-    let report = run(verify, None);
-    report.assert_success();
-    assert!(report.stdout.contains("ledger OK"), "{}", report.describe());
+    assert_ledger_ok(data.path());
 }
 
 /// Lowers a running process's file-size limit.

@@ -344,11 +344,7 @@ async fn crash_kill_9(env: &[(&str, &str)]) -> String {
     }
 
     server.stop().await;
-    let mut verify = bankbox();
-    verify.arg("verify").arg("--data-dir").arg(data.path());
-    let report = run(verify, None);
-    report.assert_success();
-    assert!(report.stdout.contains("ledger OK"), "{}", report.describe());
+    assert_ledger_ok(data.path());
     restart_log
 }
 
