@@ -23,6 +23,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -72,12 +73,21 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// What wraps every route: body limit, request logs, panic recovery, security
-/// headers and request ids.
+/// headers and request ids. One composed layer, so each route is wrapped (and
+/// each request's service cloned and its response moved) once rather than per
+/// layer.
 fn middleware<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
     let request_id = HeaderName::from_static("x-request-id");
-    routes
-        .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
-        .layer(middleware::from_fn(log_request))
+    let stack = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -85,15 +95,9 @@ fn middleware<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> 
                 "the server hit a bug; it has been logged",
             )
         }))
-        .layer(security_header(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        ))
-        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::from_fn(log_request))
+        .layer(DefaultBodyLimit::max(json::BODY_LIMIT));
+    routes.layer(stack)
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
@@ -112,20 +116,16 @@ async fn method_not_allowed() -> Response {
 async fn log_request(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned());
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let request_id = req.headers().get("x-request-id").cloned();
     let res = next.run(req).await;
     let status = res.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let route = route.as_deref().unwrap_or("(unmatched)");
+    let route = route.as_ref().map_or("(unmatched)", MatchedPath::as_str);
+    let request_id = request_id
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if res.status().is_server_error() {
         tracing::warn!(target: "bankbox::http", %method, route, status, latency_ms, request_id, "request");
     } else {
