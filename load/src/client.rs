@@ -1,83 +1,216 @@
-//! A small keep-alive HTTP/1.1 JSON client over hyper.
+//! A lean keep-alive HTTP/1.1 client: one connection per worker, one write and
+//! usually one read per request. The load generator shares the server's cores,
+//! so every microsecond it spends is one the server does not get; a pooled
+//! general-purpose client cost about as much CPU per request as the server.
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::Request;
-use hyper_util::client::legacy::Client as Hyper;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use anyhow::{Context, bail};
 use serde_json::Value;
-
-#[derive(Clone)]
-pub struct Client {
-    base: String,
-    http: Hyper<HttpConnector, Full<Bytes>>,
-}
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 pub struct Answer {
     pub status: u16,
-    bytes: Bytes,
+    body: Vec<u8>,
 }
 
 impl Answer {
     /// The body as JSON (Null if it is not). Parsed only when asked: the timed
     /// phase looks at statuses, so the client spends its CPU on sending.
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 
-impl Client {
-    pub fn new(addr: &str) -> Self {
-        let http = Hyper::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(1024)
-            .build_http();
+/// One request, borrowed from the caller so the hot loop allocates nothing.
+pub struct Call<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub token: Option<&'a str>,
+    pub body: Option<&'a [u8]>,
+    pub key: Option<&'a str>,
+}
+
+impl<'a> Call<'a> {
+    pub fn get(path: &'a str) -> Self {
         Self {
-            base: format!("http://{addr}"),
-            http,
+            method: "GET",
+            path,
+            token: None,
+            body: None,
+            key: None,
         }
     }
 
-    pub async fn send(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-        key: Option<&str>,
-    ) -> anyhow::Result<Answer> {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
+    pub fn post(path: &'a str, body: &'a [u8]) -> Self {
+        Self {
+            method: "POST",
+            body: Some(body),
+            ..Self::get(path)
         }
-        if let Some(k) = key {
-            req = req.header("idempotency-key", k);
+    }
+
+    pub fn token(self, token: &'a str) -> Self {
+        Self {
+            token: Some(token),
+            ..self
         }
-        let payload = match body {
-            Some(b) => {
-                req = req.header("content-type", "application/json");
-                Bytes::from(serde_json::to_vec(b)?)
+    }
+
+    pub fn key(self, key: &'a str) -> Self {
+        Self {
+            key: Some(key),
+            ..self
+        }
+    }
+}
+
+/// A keep-alive connection that reconnects after an error or a close.
+pub struct Conn {
+    addr: String,
+    stream: Option<TcpStream>,
+    out: Vec<u8>,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    pub fn new(addr: &str) -> Self {
+        Self {
+            addr: addr.to_string(),
+            stream: None,
+            out: Vec::with_capacity(1024),
+            buf: Vec::with_capacity(16 * 1024),
+        }
+    }
+
+    pub async fn send(&mut self, call: &Call<'_>) -> anyhow::Result<Answer> {
+        let result = self.exchange(call).await;
+        if result.is_err() {
+            self.stream = None;
+        }
+        result
+    }
+
+    async fn exchange(&mut self, call: &Call<'_>) -> anyhow::Result<Answer> {
+        if self.stream.is_none() {
+            let stream = TcpStream::connect(&self.addr).await?;
+            stream.set_nodelay(true)?;
+            self.stream = Some(stream);
+            self.buf.clear();
+        }
+        self.encode(call);
+        let stream = self.stream.as_mut().expect("connected above");
+        stream.write_all(&self.out).await?;
+        let (status, head_len, framing, close) = loop {
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut res = httparse::Response::new(&mut headers);
+            if let httparse::Status::Complete(n) = res.parse(&self.buf)? {
+                break (
+                    res.code.context("no status")?,
+                    n,
+                    Framing::of(res.headers)?,
+                    res.headers.iter().any(|h| {
+                        h.name.eq_ignore_ascii_case("connection")
+                            && h.value.eq_ignore_ascii_case(b"close")
+                    }),
+                );
             }
-            None => Bytes::new(),
+            read_more(stream, &mut self.buf).await?;
         };
-        let res = self.http.request(req.body(Full::new(payload))?).await?;
-        let status = res.status().as_u16();
-        let bytes = res.into_body().collect().await?.to_bytes();
-        Ok(Answer { status, bytes })
+        self.buf.drain(..head_len);
+        let body = match framing {
+            Framing::Length(len) => {
+                while self.buf.len() < len {
+                    read_more(stream, &mut self.buf).await?;
+                }
+                self.buf.drain(..len).collect()
+            }
+            Framing::Chunked => dechunk(stream, &mut self.buf).await?,
+        };
+        if close {
+            self.stream = None;
+        }
+        Ok(Answer { status, body })
     }
 
-    pub async fn status(&self, path: &str) -> Option<u16> {
-        self.send("GET", path, None, None, None)
-            .await
-            .ok()
-            .map(|a| a.status)
+    fn encode(&mut self, call: &Call<'_>) {
+        let out = &mut self.out;
+        out.clear();
+        for part in [
+            call.method,
+            " ",
+            call.path,
+            " HTTP/1.1\r\nhost: ",
+            &self.addr,
+        ] {
+            out.extend_from_slice(part.as_bytes());
+        }
+        if let Some(t) = call.token {
+            out.extend_from_slice(b"\r\nauthorization: Bearer ");
+            out.extend_from_slice(t.as_bytes());
+        }
+        if let Some(k) = call.key {
+            out.extend_from_slice(b"\r\nidempotency-key: ");
+            out.extend_from_slice(k.as_bytes());
+        }
+        let body = call.body.unwrap_or_default();
+        if call.body.is_some() {
+            out.extend_from_slice(b"\r\ncontent-type: application/json");
+        }
+        out.extend_from_slice(format!("\r\ncontent-length: {}\r\n\r\n", body.len()).as_bytes());
+        out.extend_from_slice(body);
     }
+}
 
-    /// The raw text of a GET (for /metrics).
-    pub async fn text(&self, path: &str) -> anyhow::Result<String> {
-        let answer = self.send("GET", path, None, None, None).await?;
-        Ok(String::from_utf8_lossy(&answer.bytes).into_owned())
+enum Framing {
+    Length(usize),
+    Chunked,
+}
+
+impl Framing {
+    fn of(headers: &[httparse::Header<'_>]) -> anyhow::Result<Self> {
+        for h in headers {
+            if h.name.eq_ignore_ascii_case("content-length") {
+                return Ok(Framing::Length(std::str::from_utf8(h.value)?.parse()?));
+            }
+            if h.name.eq_ignore_ascii_case("transfer-encoding") {
+                return Ok(Framing::Chunked);
+            }
+        }
+        bail!("a response without a length: this client needs keep-alive framing")
+    }
+}
+
+async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> anyhow::Result<()> {
+    buf.reserve(8 * 1024);
+    if stream.read_buf(buf).await? == 0 {
+        bail!("the server closed the connection");
+    }
+    Ok(())
+}
+
+/// Reads a chunked body: hex size line, data, CRLF, until the zero chunk.
+async fn dechunk(stream: &mut TcpStream, buf: &mut Vec<u8>) -> anyhow::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let line = loop {
+            if let Some(i) = buf.windows(2).position(|w| w == b"\r\n") {
+                break i;
+            }
+            read_more(stream, buf).await?;
+        };
+        let size = std::str::from_utf8(&buf[..line])?;
+        let size = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16)?;
+        while buf.len() < line + 2 + size + 2 {
+            read_more(stream, buf).await?;
+        }
+        body.extend_from_slice(&buf[line + 2..line + 2 + size]);
+        buf.drain(..line + 2 + size + 2);
+        if size == 0 {
+            return Ok(body);
+        }
     }
 }

@@ -20,7 +20,7 @@ use clap::Parser;
 use rand::Rng;
 use serde_json::json;
 
-use client::Client;
+use client::{Call, Conn};
 use report::Stats;
 use server::{ADMIN_PASSWORD, Config, Server};
 
@@ -95,27 +95,34 @@ fn release_binary() -> anyhow::Result<PathBuf> {
     Ok(target.join("release").join("bankbox"))
 }
 
-async fn setup(client: &Client, users: usize) -> anyhow::Result<Vec<Customer>> {
+/// One setup call whose JSON answer must carry a string at `pointer`.
+async fn field(conn: &mut Conn, call: Call<'_>, pointer: &str) -> anyhow::Result<String> {
+    let answer = conn.send(&call).await?;
+    let body = answer.json();
+    match body.pointer(pointer).and_then(|v| v.as_str()) {
+        Some(v) if (200..300).contains(&answer.status) => Ok(v.to_string()),
+        _ => bail!("{} {}: {} {body}", call.method, call.path, answer.status),
+    }
+}
+
+async fn setup(conn: &mut Conn, users: usize) -> anyhow::Result<Vec<Customer>> {
     let run = rand::random::<u32>();
-    let admin = client
-        .send(
-            "POST",
-            "/api/auth/login",
-            None,
-            Some(&json!({"username": "admin", "password": ADMIN_PASSWORD})),
-            None,
-        )
-        .await?;
-    let admin = admin.json()["token"]
-        .as_str()
-        .context("admin login failed")?
-        .to_string();
+    let password = "load-test-password";
+    let body = json!({"username": "admin", "password": ADMIN_PASSWORD}).to_string();
+    let admin = field(
+        conn,
+        Call::post("/api/auth/login", body.as_bytes()),
+        "/token",
+    )
+    .await?;
     let mut customers = Vec::new();
     for i in 0..users {
         let name = format!("load{run:x}u{i}");
-        let password = "load-test-password";
-        let reg = client
-            .send("POST", "/api/auth/register", None, Some(&json!({"username": name, "password": password, "email": format!("{name}@example.com")})), None)
+        let body =
+            json!({"username": name, "password": password, "email": format!("{name}@example.com")})
+                .to_string();
+        let reg = conn
+            .send(&Call::post("/api/auth/register", body.as_bytes()))
             .await?;
         let reg_body = reg.json();
         if reg.status != 201 {
@@ -129,28 +136,16 @@ async fn setup(client: &Client, users: usize) -> anyhow::Result<Vec<Customer>> {
             .as_str()
             .context("no number")?
             .to_string();
-        client
-            .send(
-                "POST",
-                "/api/admin/deposits",
-                Some(&admin),
-                Some(&json!({"account": account, "amount": 100_000_000})),
-                None,
-            )
-            .await?;
-        let login = client
-            .send(
-                "POST",
-                "/api/auth/login",
-                None,
-                Some(&json!({"username": name, "password": password})),
-                None,
-            )
-            .await?;
-        let token = login.json()["token"]
-            .as_str()
-            .context("login failed")?
-            .to_string();
+        let body = json!({"account": account, "amount": 100_000_000}).to_string();
+        let deposit = Call::post("/api/admin/deposits", body.as_bytes()).token(&admin);
+        field(conn, deposit, "/id").await?;
+        let body = json!({"username": name, "password": password}).to_string();
+        let token = field(
+            conn,
+            Call::post("/api/auth/login", body.as_bytes()),
+            "/token",
+        )
+        .await?;
         customers.push(Customer {
             token,
             account,
@@ -168,13 +163,15 @@ struct Results {
 }
 
 async fn worker(
-    client: Client,
+    mut conn: Conn,
     customers: Arc<Vec<Customer>>,
     deadline: Instant,
     mix: Mix,
     id: usize,
 ) -> Results {
+    use std::fmt::Write;
     let mut out = Results::default();
+    let (mut body, mut key, mut path) = (String::new(), String::new(), String::new());
     let mut n = 0u64;
     while Instant::now() < deadline {
         n += 1;
@@ -188,43 +185,34 @@ async fn worker(
             )
         };
         let c = &customers[me];
-        let started = Instant::now();
-        let (stats, answer) = if roll < mix.transfers {
+        let (stats, call) = if roll < mix.transfers {
             let to = &customers[if other == me {
                 (me + 1) % customers.len()
             } else {
                 other
             }];
-            let body =
-                json!({"from_account": c.account, "to_account": to.number, "amount": amount});
-            let key = format!("w{id}-{n}");
-            (
-                &mut out.transfer,
-                client
-                    .send(
-                        "POST",
-                        "/api/transactions",
-                        Some(&c.token),
-                        Some(&body),
-                        Some(&key),
-                    )
-                    .await,
-            )
+            body.clear();
+            key.clear();
+            let _ = write!(
+                body,
+                r#"{{"from_account":"{}","to_account":"{}","amount":{amount}}}"#,
+                c.account, to.number
+            );
+            let _ = write!(key, "w{id}-{n}");
+            let call = Call::post("/api/transactions", body.as_bytes());
+            (&mut out.transfer, call.token(&c.token).key(&key))
         } else if roll < mix.transfers + mix.accounts {
             (
                 &mut out.accounts,
-                client
-                    .send("GET", "/api/accounts", Some(&c.token), None, None)
-                    .await,
+                Call::get("/api/accounts").token(&c.token),
             )
         } else {
-            let path = format!("/api/accounts/{}/transactions?limit=20", c.account);
-            (
-                &mut out.history,
-                client.send("GET", &path, Some(&c.token), None, None).await,
-            )
+            path.clear();
+            let _ = write!(path, "/api/accounts/{}/transactions?limit=20", c.account);
+            (&mut out.history, Call::get(&path).token(&c.token))
         };
-        match answer {
+        let started = Instant::now();
+        match conn.send(&call).await {
             Ok(a) if (200..300).contains(&a.status) => stats.ok(started.elapsed()),
             Ok(a) => stats.error(format!(
                 "{} {}",
@@ -266,9 +254,9 @@ async fn main() -> anyhow::Result<()> {
         server.startup.as_secs_f64() * 1000.0,
         fresh_rss
     );
-    let client = Client::new(&server.addr);
+    let mut conn = Conn::new(&server.addr);
     let setup_started = Instant::now();
-    let customers = Arc::new(setup(&client, args.users).await?);
+    let customers = Arc::new(setup(&mut conn, args.users).await?);
     let (idle_rss, _) = server.rss_kib();
     println!(
         "{} users funded and logged in in {:.1} s; idle RSS {} KiB",
@@ -277,13 +265,18 @@ async fn main() -> anyhow::Result<()> {
         idle_rss
     );
 
-    let before = client.text("/metrics").await.unwrap_or_default();
+    let metrics = Call::get("/metrics");
+    let before = conn
+        .send(&metrics)
+        .await
+        .map(|a| a.text())
+        .unwrap_or_default();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.duration);
     let tasks: Vec<_> = (0..args.concurrency)
         .map(|id| {
             tokio::spawn(worker(
-                client.clone(),
+                Conn::new(&server.addr),
                 customers.clone(),
                 deadline,
                 args.mix,
@@ -299,7 +292,11 @@ async fn main() -> anyhow::Result<()> {
         total.history.merge(r.history);
     }
     let seconds = started.elapsed().as_secs_f64();
-    let after = client.text("/metrics").await.unwrap_or_default();
+    let after = conn
+        .send(&metrics)
+        .await
+        .map(|a| a.text())
+        .unwrap_or_default();
     let (_, peak_rss) = server.rss_kib();
     let mode = if args.database_url.is_some() {
         "external (PostgreSQL)"

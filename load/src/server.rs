@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use crate::client::{Call, Conn};
+
 pub const ADMIN_PASSWORD: &str = "load-admin-password";
 
 pub struct Server {
@@ -56,12 +58,12 @@ impl Server {
             addr,
             startup: Duration::ZERO,
         };
-        let client = crate::client::Client::new(&server.addr);
+        let mut conn = Conn::new(&server.addr);
         while started.elapsed() < Duration::from_secs(60) {
             if let Some(status) = server.child.try_wait()? {
                 bail!("bankbox exited during start-up: {status}");
             }
-            if client.status("/ready").await == Some(200) {
+            if conn.send(&Call::get("/ready")).await.map(|a| a.status).ok() == Some(200) {
                 server.startup = started.elapsed();
                 return Ok(server);
             }
