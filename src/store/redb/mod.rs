@@ -7,6 +7,7 @@ mod ops;
 mod recovery;
 mod redo;
 mod tables;
+mod user_cache;
 mod writer;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 use self::op::Op;
 use self::redo::RedoLog;
 use self::tables::*;
+use self::user_cache::UserCache;
 use self::writer::Writer;
 use super::{HistoryQuery, Line, Posted, Record, Store, StoreError};
 use crate::domain::ledger::{IdempotencyKey, Posting};
@@ -52,6 +54,7 @@ pub struct RedbStore {
     // releases the database before the last handle to it goes.
     writer: Writer,
     db: Arc<Database>,
+    users: UserCache,
 }
 
 impl RedbStore {
@@ -83,6 +86,7 @@ impl RedbStore {
         Ok(Self {
             writer: Writer::start(db.clone(), log, lsn, options.checkpoint_every),
             db,
+            users: UserCache::default(),
         })
     }
 
@@ -174,7 +178,8 @@ impl Store for RedbStore {
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        get_user(&self.read()?.open_table(USERS).map_err(db)?, id)
+        let load = || get_user(&self.read()?.open_table(USERS).map_err(db)?, id);
+        self.users.get(id, load).await
     }
 
     async fn user_by_username(&self, name: &Username) -> Result<Option<User>, StoreError> {
@@ -203,7 +208,9 @@ impl Store for RedbStore {
     }
 
     async fn update_user(&self, user: User) -> Result<(), StoreError> {
-        self.writer.run(Op::UpdateUser(user)).await?.done()
+        let id = user.id;
+        let write = async { self.writer.run(Op::UpdateUser(user)).await?.done() };
+        self.users.change(id, write).await
     }
 
     async fn open_account(&self, account: Account) -> Result<(), StoreError> {
