@@ -354,7 +354,8 @@ async fn main() -> anyhow::Result<()> {
         );
         again.stop()?;
     }
-    if let Some(url) = &args.database_url {
+    // pgbench's script is a write: it compares with transfers only.
+    if let Some(url) = args.database_url.as_ref().filter(|_| args.mix.transfers > 0) {
         match pgbench::tps(url, args.concurrency, args.duration) {
             Ok(tps) => println!(
                 "pgbench -M prepared -N, {} clients: {tps:.0} tps; bankbox transfers are {:.0}% of that",
