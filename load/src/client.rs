@@ -104,14 +104,14 @@ impl Conn {
         self.encode(call);
         let stream = self.stream.as_mut().expect("connected above");
         stream.write_all(&self.out).await?;
-        let (status, head_len, framing, close) = loop {
+        let (status, head_len, len, close) = loop {
             let mut headers = [httparse::EMPTY_HEADER; 32];
             let mut res = httparse::Response::new(&mut headers);
             if let httparse::Status::Complete(n) = res.parse(&self.buf)? {
                 break (
                     res.code.context("no status")?,
                     n,
-                    Framing::of(res.headers)?,
+                    content_length(res.headers)?,
                     res.headers.iter().any(|h| {
                         h.name.eq_ignore_ascii_case("connection")
                             && h.value.eq_ignore_ascii_case(b"close")
@@ -121,15 +121,10 @@ impl Conn {
             read_more(stream, &mut self.buf).await?;
         };
         self.buf.drain(..head_len);
-        let body = match framing {
-            Framing::Length(len) => {
-                while self.buf.len() < len {
-                    read_more(stream, &mut self.buf).await?;
-                }
-                self.buf.drain(..len).collect()
-            }
-            Framing::Chunked => dechunk(stream, &mut self.buf).await?,
-        };
+        while self.buf.len() < len {
+            read_more(stream, &mut self.buf).await?;
+        }
+        let body = self.buf.drain(..len).collect();
         if close {
             self.stream = None;
         }
@@ -165,23 +160,15 @@ impl Conn {
     }
 }
 
-enum Framing {
-    Length(usize),
-    Chunked,
-}
-
-impl Framing {
-    fn of(headers: &[httparse::Header<'_>]) -> anyhow::Result<Self> {
-        for h in headers {
-            if h.name.eq_ignore_ascii_case("content-length") {
-                return Ok(Framing::Length(std::str::from_utf8(h.value)?.parse()?));
-            }
-            if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                return Ok(Framing::Chunked);
-            }
-        }
-        bail!("a response without a length: this client needs keep-alive framing")
-    }
+/// bankbox sizes every API answer, so a body without a length (chunked) is
+/// refused rather than decoded.
+fn content_length(headers: &[httparse::Header<'_>]) -> anyhow::Result<usize> {
+    let value = headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+        .context("a response without content-length")?
+        .value;
+    Ok(std::str::from_utf8(value)?.parse()?)
 }
 
 async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> anyhow::Result<()> {
@@ -190,27 +177,4 @@ async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> anyhow::Result<
         bail!("the server closed the connection");
     }
     Ok(())
-}
-
-/// Reads a chunked body: hex size line, data, CRLF, until the zero chunk.
-async fn dechunk(stream: &mut TcpStream, buf: &mut Vec<u8>) -> anyhow::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let line = loop {
-            if let Some(i) = buf.windows(2).position(|w| w == b"\r\n") {
-                break i;
-            }
-            read_more(stream, buf).await?;
-        };
-        let size = std::str::from_utf8(&buf[..line])?;
-        let size = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16)?;
-        while buf.len() < line + 2 + size + 2 {
-            read_more(stream, buf).await?;
-        }
-        body.extend_from_slice(&buf[line + 2..line + 2 + size]);
-        buf.drain(..line + 2 + size + 2);
-        if size == 0 {
-            return Ok(body);
-        }
-    }
 }
