@@ -54,7 +54,7 @@ pub struct RedbStore {
     // releases the database before the last handle to it goes.
     writer: Writer,
     db: Arc<Database>,
-    users: UserCache,
+    users: Arc<UserCache>,
 }
 
 impl RedbStore {
@@ -83,10 +83,17 @@ impl RedbStore {
             .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", redo.display())))?;
         let lsn = recovery::replay(&database, records)?;
         let db = Arc::new(database);
+        let users = Arc::new(UserCache::default());
         Ok(Self {
-            writer: Writer::start(db.clone(), log, lsn, options.checkpoint_every),
+            writer: Writer::start(
+                db.clone(),
+                log,
+                lsn,
+                options.checkpoint_every,
+                users.clone(),
+            ),
             db,
-            users: UserCache::default(),
+            users,
         })
     }
 
@@ -179,7 +186,7 @@ impl Store for RedbStore {
 
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let load = || get_user(&self.read()?.open_table(USERS).map_err(db)?, id);
-        self.users.get(id, load).await
+        self.users.get(id, load)
     }
 
     async fn user_by_username(&self, name: &Username) -> Result<Option<User>, StoreError> {
@@ -208,9 +215,7 @@ impl Store for RedbStore {
     }
 
     async fn update_user(&self, user: User) -> Result<(), StoreError> {
-        let id = user.id;
-        let write = async { self.writer.run(Op::UpdateUser(user)).await?.done() };
-        self.users.change(id, write).await
+        self.writer.run(Op::UpdateUser(user)).await?.done()
     }
 
     async fn open_account(&self, account: Account) -> Result<(), StoreError> {

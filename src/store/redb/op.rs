@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ops;
 use crate::domain::ledger::{IdempotencyKey, Posting};
-use crate::domain::{Account, AccountId, EntryId, Millis, User};
+use crate::domain::{Account, AccountId, EntryId, Millis, User, UserId};
 use crate::store::{Posted, Record, StoreError};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -87,6 +87,29 @@ impl Op {
             }
             Op::PurgeIdempotency { before } => Outcome::Purged(ops::purge_idempotency(t, *before)?),
         })
+    }
+}
+
+impl Op {
+    /// The users this operation writes: its commit makes their cached copies stale.
+    pub fn users_written(&self) -> Vec<UserId> {
+        match self {
+            Op::CreateUser { user, .. } | Op::UpdateUser(user) => vec![user.id],
+            Op::Import(batch) => batch
+                .iter()
+                .filter_map(|r| match r {
+                    Record::User(u) => Some(u.id),
+                    Record::Account(_) | Record::Entry(_) => None,
+                })
+                .collect(),
+            Op::SecretOrInit { .. }
+            | Op::OpenAccount(_)
+            | Op::SystemAccount(_)
+            | Op::SetFrozen { .. }
+            | Op::CloseAccount(_)
+            | Op::Post { .. }
+            | Op::PurgeIdempotency { .. } => Vec::new(),
+        }
     }
 }
 

@@ -1,12 +1,11 @@
 //! Users by id, kept in memory: every authenticated request reads its caller,
 //! and a redb read transaction, lookup and decode cost more than the rest of
 //! the authentication together. The embedded store is the only writer of its
-//! file (redb locks it), so this process sees every change and the cache is
-//! exact: a change and the filling of a miss never interleave.
+//! file (redb locks it), so this process sees every change: the writer thread
+//! reports each changed user after its commit and before it answers, whether
+//! or not the caller is still waiting.
 
-use std::future::Future;
-
-use tokio::sync::RwLock;
+use std::sync::Mutex;
 
 use crate::domain::{User, UserId};
 use crate::store::StoreError;
@@ -16,22 +15,22 @@ const CAPACITY: u64 = 10_000;
 
 pub struct UserCache {
     users: moka::sync::Cache<UserId, User>,
-    /// Held shared while a miss is read and filled, exclusively while a user
-    /// changes: a fill that read the old value cannot land after the change.
-    changes: RwLock<()>,
+    /// Counts changes. A miss is cached only if no change came while it was
+    /// read: one that read the old value cannot land after the change.
+    changes: Mutex<u64>,
 }
 
 impl Default for UserCache {
     fn default() -> Self {
         Self {
             users: moka::sync::Cache::new(CAPACITY),
-            changes: RwLock::new(()),
+            changes: Mutex::new(0),
         }
     }
 }
 
 impl UserCache {
-    pub async fn get(
+    pub fn get(
         &self,
         id: UserId,
         load: impl FnOnce() -> Result<Option<User>, StoreError>,
@@ -39,24 +38,27 @@ impl UserCache {
         if let Some(user) = self.users.get(&id) {
             return Ok(Some(user));
         }
-        let _filling = self.changes.read().await;
+        let before = *self.lock();
         let user = load()?;
         if let Some(u) = &user {
-            self.users.insert(id, u.clone());
+            let changes = self.lock();
+            if *changes == before {
+                self.users.insert(id, u.clone());
+            }
         }
         Ok(user)
     }
 
-    /// Runs `change` to user `id`, then forgets the old value.
-    pub async fn change<T>(
-        &self,
-        id: UserId,
-        change: impl Future<Output = Result<T, StoreError>>,
-    ) -> Result<T, StoreError> {
-        let _changing = self.changes.write().await;
-        let result = change.await;
+    /// Forgets user `id`; call once its change is committed.
+    pub fn changed(&self, id: UserId) {
+        let mut changes = self.lock();
+        *changes += 1;
         self.users.invalidate(&id);
-        result
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, u64> {
+        // The counter is valid whatever a panicking holder was doing.
+        self.changes.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -80,50 +82,45 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_change_replaces_what_was_cached() {
+    #[test]
+    fn a_change_replaces_what_was_cached() {
         let (cache, stored) = (UserCache::default(), Mutex::new(user(false)));
         let id = user(false).id;
         let load = || Ok(Some(stored.lock().unwrap().clone()));
-        assert!(!cache.get(id, load).await.unwrap().unwrap().disabled);
-        let disable = async {
-            stored.lock().unwrap().disabled = true;
-            Ok(())
-        };
-        cache.change(id, disable).await.unwrap();
+        assert!(!cache.get(id, load).unwrap().unwrap().disabled);
+        stored.lock().unwrap().disabled = true;
+        cache.changed(id);
         let load = || Ok(Some(stored.lock().unwrap().clone()));
-        assert!(cache.get(id, load).await.unwrap().unwrap().disabled);
+        assert!(cache.get(id, load).unwrap().unwrap().disabled);
     }
 
-    /// A miss that read the old value must not be cached after a change that
-    /// began while it was being read.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_fill_that_read_before_a_change_does_not_outlive_it() {
+    /// A miss that read the old value must not be cached after a change
+    /// committed while it was being read.
+    #[test]
+    fn a_fill_that_read_before_a_change_does_not_outlive_it() {
         let cache = Arc::new(UserCache::default());
         let stored = Arc::new(Mutex::new(user(false)));
         let id = user(false).id;
         let (read, was_read) = mpsc::channel();
-        let fill = tokio::spawn({
+        let (changed, was_changed) = mpsc::channel();
+        let fill = std::thread::spawn({
             let (cache, stored) = (cache.clone(), stored.clone());
-            async move {
+            move || {
                 let load = || {
                     let old = stored.lock().unwrap().clone();
                     read.send(()).unwrap();
-                    // Time for the change to run, were it not held back.
-                    std::thread::sleep(Duration::from_millis(100));
+                    was_changed.recv_timeout(Duration::from_secs(5)).unwrap();
                     Ok(Some(old))
                 };
-                cache.get(id, load).await
+                cache.get(id, load)
             }
         });
         was_read.recv().unwrap();
-        let disable = async {
-            stored.lock().unwrap().disabled = true;
-            Ok(())
-        };
-        cache.change(id, disable).await.unwrap();
-        assert!(!fill.await.unwrap().unwrap().unwrap().disabled);
+        stored.lock().unwrap().disabled = true;
+        cache.changed(id);
+        changed.send(()).unwrap();
+        assert!(!fill.join().unwrap().unwrap().unwrap().disabled);
         let load = || Ok(Some(stored.lock().unwrap().clone()));
-        assert!(cache.get(id, load).await.unwrap().unwrap().disabled);
+        assert!(cache.get(id, load).unwrap().unwrap().disabled);
     }
 }

@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::op::{Op, Outcome};
 use super::redo::RedoLog;
 use super::tables::{begin_durable, db, encode, set_redo_lsn};
+use super::user_cache::UserCache;
 use crate::store::StoreError;
 
 /// How many queued operations may share one commit. Bounds the latency a single
@@ -59,6 +60,8 @@ struct Batcher {
     /// from then on every write is refused until a restart.
     failed: Arc<OnceLock<String>>,
     counters: Arc<Counters>,
+    /// Told of every user a commit changed, before the callers are answered.
+    users: Arc<UserCache>,
 }
 
 impl Writer {
@@ -69,6 +72,7 @@ impl Writer {
         log: RedoLog,
         lsn: u64,
         checkpoint_every: Duration,
+        users: Arc<UserCache>,
     ) -> Self {
         let (sender, receiver) = mpsc::channel(MAX_BATCH * 4);
         let counters = Arc::new(Counters::default());
@@ -81,6 +85,7 @@ impl Writer {
             last_checkpoint: Instant::now(),
             failed: failed.clone(),
             counters: counters.clone(),
+            users,
         };
         let thread = std::thread::Builder::new()
             .name("redb-writer".into())
@@ -156,6 +161,11 @@ impl Batcher {
         self.counters
             .writes
             .fetch_add(jobs.len() as u64, Ordering::Relaxed);
+        for (job, _) in jobs.iter().zip(&outcomes).filter(|(_, o)| o.is_ok()) {
+            for id in job.op.users_written() {
+                self.users.changed(id);
+            }
+        }
         for (job, outcome) in jobs.drain(..).zip(outcomes) {
             let _ = job.reply.send(outcome);
         }

@@ -89,6 +89,8 @@ async fn users_are_unique_case_insensitively(store: Arc<dyn Store>) {
         store.user(dup.id).await.unwrap().is_none(),
         "nothing of the refused user was written"
     );
+    // Read it first, so a store that caches users must drop the old copy.
+    assert_eq!(store.user(u.id).await.unwrap().unwrap(), u);
     let mut changed = u.clone();
     changed.disabled = true;
     changed.password_hash = "$argon2id$other".into();
