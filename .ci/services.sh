@@ -1,5 +1,5 @@
 # Starts throwaway PostgreSQL and Redis servers on loopback for the external
-# adapter tests and exports TEST_DATABASE_URL, TEST_REDIS_URL, TEST_PG_BIN and
+# adapter tests and exports TEST_DATABASE_URL, TEST_REDIS_URL, TEST_PG_BIN, TEST_PG_PORT and
 # TEST_PG_DATA. Source it: `source .ci/services.sh`. Installs the Debian
 # packages if they are missing.
 
@@ -32,6 +32,7 @@ bankbox_services() {
     export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
     export TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
     export TEST_PG_BIN="$pg_bin"
+    export TEST_PG_PORT="$pg_port"
     export TEST_PG_DATA="$root/pg"
     echo "PostgreSQL at $TEST_DATABASE_URL, Redis at $TEST_REDIS_URL"
 }

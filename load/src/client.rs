@@ -3,10 +3,16 @@
 //! so every microsecond it spends is one the server does not get; a pooled
 //! general-purpose client cost about as much CPU per request as the server.
 
+use std::io::Write;
+use std::time::Duration;
+
 use anyhow::{Context, bail};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// Longer than any request takes unless the server is stuck.
+const TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct Answer {
     pub status: u16,
@@ -25,7 +31,7 @@ impl Answer {
     }
 }
 
-/// One request, borrowed from the caller so the hot loop allocates nothing.
+/// One request, borrowed from the caller: the hot loop formats no request strings.
 pub struct Call<'a> {
     pub method: &'a str,
     pub path: &'a str,
@@ -86,8 +92,21 @@ impl Conn {
         }
     }
 
+    /// Sends `call` and reads its answer. A GET that fails on a connection
+    /// kept from before is sent once more on a fresh one (the server may have
+    /// closed it while idle); nothing else is retried.
     pub async fn send(&mut self, call: &Call<'_>) -> anyhow::Result<Answer> {
-        let result = self.exchange(call).await;
+        let reused = self.stream.is_some();
+        match self.send_once(call).await {
+            Err(_) if reused && call.method == "GET" => self.send_once(call).await,
+            result => result,
+        }
+    }
+
+    async fn send_once(&mut self, call: &Call<'_>) -> anyhow::Result<Answer> {
+        let result = tokio::time::timeout(TIMEOUT, self.exchange(call))
+            .await
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within {TIMEOUT:?}")));
         if result.is_err() {
             self.stream = None;
         }
@@ -111,7 +130,7 @@ impl Conn {
                 break (
                     res.code.context("no status")?,
                     n,
-                    content_length(res.headers)?,
+                    body_length(res.code, res.headers)?,
                     res.headers.iter().any(|h| {
                         h.name.eq_ignore_ascii_case("connection")
                             && h.value.eq_ignore_ascii_case(b"close")
@@ -155,14 +174,17 @@ impl Conn {
         if call.body.is_some() {
             out.extend_from_slice(b"\r\ncontent-type: application/json");
         }
-        out.extend_from_slice(format!("\r\ncontent-length: {}\r\n\r\n", body.len()).as_bytes());
+        let _ = write!(out, "\r\ncontent-length: {}\r\n\r\n", body.len());
         out.extend_from_slice(body);
     }
 }
 
 /// bankbox sizes every API answer, so a body without a length (chunked) is
-/// refused rather than decoded.
-fn content_length(headers: &[httparse::Header<'_>]) -> anyhow::Result<usize> {
+/// refused rather than decoded. 1xx, 204 and 304 answers have no body.
+fn body_length(status: Option<u16>, headers: &[httparse::Header<'_>]) -> anyhow::Result<usize> {
+    if matches!(status, Some(100..=199 | 204 | 304)) {
+        return Ok(0);
+    }
     let value = headers
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case("content-length"))

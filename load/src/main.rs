@@ -101,7 +101,13 @@ async fn field(conn: &mut Conn, call: Call<'_>, pointer: &str) -> anyhow::Result
     let body = answer.json();
     match body.pointer(pointer).and_then(|v| v.as_str()) {
         Some(v) if (200..300).contains(&answer.status) => Ok(v.to_string()),
-        _ => bail!("{} {}: {} {body}", call.method, call.path, answer.status),
+        _ => bail!(
+            "{} {}: {} {}",
+            call.method,
+            call.path,
+            answer.status,
+            answer.text()
+        ),
     }
 }
 
