@@ -1,5 +1,5 @@
-//! The redb schema: table definitions, value encoding, and lookups shared by the
-//! read path and the writer.
+//! The redb schema: table definitions, their creation and version check, value
+//! encoding, and lookups shared by the read path and the writer.
 
 use redb::{ReadableTable, TableDefinition};
 use serde::{Serialize, de::DeserializeOwned};
@@ -49,6 +49,47 @@ pub const ACCOUNT_ENTRIES: TableDefinition<(u128, u128), ()> =
     TableDefinition::new("account_entries");
 /// (user, key) -> IdempotencyRecord
 pub const IDEMPOTENCY: TableDefinition<(u128, &str), &[u8]> = TableDefinition::new("idempotency");
+
+/// Creates every table and checks the schema version, refusing newer files.
+pub fn init_schema(database: &redb::Database) -> Result<(), StoreError> {
+    let txn = begin_durable(database)?;
+    {
+        let mut meta = txn.open_table(META).map_err(db)?;
+        let version = meta
+            .get("schema_version")
+            .map_err(db)?
+            .map(|v| v.value().to_vec());
+        match version {
+            None => {
+                meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())
+                    .map_err(db)?;
+            }
+            Some(bytes) => {
+                let found = u32::from_le_bytes(
+                    bytes
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt("schema version is unreadable".into()))?,
+                );
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::Corrupt(format!(
+                        "the data file has schema version {found}, written by a newer bankbox; \
+                         this one understands up to {SCHEMA_VERSION}"
+                    )));
+                }
+            }
+        }
+        txn.open_table(USERS).map_err(db)?;
+        txn.open_table(USERNAMES).map_err(db)?;
+        txn.open_table(ACCOUNTS).map_err(db)?;
+        txn.open_table(ACCOUNT_NUMBERS).map_err(db)?;
+        txn.open_table(USER_ACCOUNTS).map_err(db)?;
+        txn.open_table(SYSTEM_ACCOUNTS).map_err(db)?;
+        txn.open_table(ENTRIES).map_err(db)?;
+        txn.open_table(ACCOUNT_ENTRIES).map_err(db)?;
+        txn.open_table(IDEMPOTENCY).map_err(db)?;
+    }
+    txn.commit().map_err(db)
+}
 
 /// A write transaction whose commit will be durable. It also records redb's
 /// allocator state, so that reopening after a crash need not walk the whole
