@@ -88,9 +88,7 @@ impl Op {
             Op::PurgeIdempotency { before } => Outcome::Purged(ops::purge_idempotency(t, *before)?),
         })
     }
-}
 
-impl Op {
     /// The users this operation writes: its commit makes their cached copies stale.
     pub fn users_written(&self) -> Vec<UserId> {
         match self {
