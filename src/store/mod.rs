@@ -14,7 +14,7 @@ use crate::domain::{
     Username,
 };
 
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum StoreError {
     #[error("the username is taken")]
     UsernameTaken,

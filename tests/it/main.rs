@@ -13,7 +13,7 @@ mod disk_full;
 mod external;
 mod hostile;
 mod openapi;
-mod posting_race;
+mod pg_postings;
 mod probes;
 mod process;
 mod storm;

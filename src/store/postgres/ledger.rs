@@ -1,32 +1,17 @@
-//! The ledger on PostgreSQL. A posting is one call of the `bankbox_post`
-//! function (002_post.sql), so the accounts are locked only while the server
-//! runs it; history, entries and the audit are plain queries.
+//! The ledger's reads on PostgreSQL: entries, history and the audit, plain
+//! queries. Postings are in `posting.rs`.
 
 use std::sync::LazyLock;
 
 use deadpool_postgres::{GenericClient, Object};
 use futures_util::{TryStreamExt, pin_mut};
-use tokio_postgres::error::SqlState;
-use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::pg;
 use super::rows::{self, ACCOUNT_COLUMNS, ENTRY_COLUMNS};
-use crate::domain::ledger::IdempotencyKey;
 use crate::domain::verify::{Report, Verifier};
-use crate::domain::{AccountId, Entry, EntryId, Posting, Refusal};
-use crate::store::{HistoryQuery, Line, Posted, StoreError};
-
-fn lost_key_race(e: &tokio_postgres::Error) -> bool {
-    e.as_db_error().is_some_and(|db| {
-        *db.code() == SqlState::UNIQUE_VIOLATION && db.constraint() == Some("idempotency_pkey")
-    })
-}
-
-fn parse_refusal(s: &str) -> Result<Refusal, StoreError> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|_| StoreError::Corrupt(format!("unknown stored refusal {s:?}")))
-}
+use crate::domain::{AccountId, Entry, EntryId};
+use crate::store::{HistoryQuery, Line, StoreError};
 
 pub async fn entry(client: &impl GenericClient, id: EntryId) -> Result<Option<Entry>, StoreError> {
     let stmt = client
@@ -42,70 +27,6 @@ pub async fn entry(client: &impl GenericClient, id: EntryId) -> Result<Option<En
         .as_ref()
         .map(rows::entry)
         .transpose()
-}
-
-/// The posting as one call of `bankbox_post` (002_post.sql): it looks the key
-/// up, locks both accounts, applies the rules, writes the entry and balances,
-/// and records the key's outcome, in one statement.
-const POST: &str = "SELECT (p.entry).*, p.outcome, p.refusal \
-     FROM bankbox_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) p";
-
-pub async fn post(
-    client: &Object,
-    posting: &Posting,
-    key: Option<&(IdempotencyKey, [u8; 32])>,
-) -> Result<Posted, StoreError> {
-    let now = crate::clock::now_millis();
-    let at = posting.at.unwrap_or(now);
-    let stmt = client.prepare_cached(POST).await.map_err(pg)?;
-    let (key_user, key_text, fingerprint) = match key {
-        Some((k, f)) => (Some(k.user.0), Some(k.key.as_str()), Some(f.as_slice())),
-        None => (None, None, None),
-    };
-    let params: [&(dyn ToSql + Sync); 12] = [
-        &EntryId::at(at).0,
-        &rows::kind_str(posting.kind),
-        &posting.debit.0,
-        &posting.credit.0,
-        &posting.amount.minor(),
-        &posting.description,
-        &at,
-        &posting.created_by.map(|u| u.0),
-        &key_user,
-        &key_text,
-        &fingerprint,
-        &now,
-    ];
-    // Losing the race for a key's first use rolls the call back; the second
-    // call finds the winner's outcome.
-    let row = match client.query_one(&stmt, &params).await {
-        Err(e) if lost_key_race(&e) => client.query_one(&stmt, &params).await,
-        first => first,
-    }
-    .map_err(pg)?;
-    let replayed = match row.get::<_, &str>("outcome") {
-        "new" => false,
-        "replayed" => true,
-        "reused" => return Err(StoreError::IdempotencyKeyReused),
-        other => {
-            return Err(StoreError::Corrupt(format!(
-                "unknown posting outcome {other:?}"
-            )));
-        }
-    };
-    let result = match (
-        row.get::<_, Option<Uuid>>(0),
-        row.get::<_, Option<&str>>("refusal"),
-    ) {
-        (_, Some(r)) => Err(parse_refusal(r)?),
-        (Some(_), None) => Ok(rows::entry(&row)?),
-        (None, None) => {
-            return Err(StoreError::Corrupt(
-                "a stored idempotency key's entry is missing".into(),
-            ));
-        }
-    };
-    Ok(Posted { result, replayed })
 }
 
 /// Inserts an entry row as it is.

@@ -10,6 +10,7 @@ use crate::store::StoreError;
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("001_init.sql")),
     (2, include_str!("002_post.sql")),
+    (3, include_str!("003_post_batch.sql")),
 ];
 
 /// Arbitrary but fixed: "bankbox" in ASCII.

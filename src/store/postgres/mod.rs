@@ -1,9 +1,11 @@
 //! The external store: PostgreSQL through a tokio-postgres pool. Users and
 //! accounts here; the ledger (postings, history, audit) in `ledger.rs`.
 
+mod batcher;
 mod ledger;
 pub mod migrations;
 mod portable;
+mod posting;
 mod rows;
 mod tls;
 
@@ -23,10 +25,9 @@ use crate::domain::{
 
 pub struct PgStore {
     pool: Pool,
+    postings: batcher::Batcher,
 }
 
-/// Maps a PostgreSQL error to ours: constraint violations keep their meaning,
-/// everything else means the database is not usable right now.
 /// A read-only transaction that sees one snapshot, for whole-bank reads.
 pub async fn snapshot(
     client: &mut Object,
@@ -40,6 +41,8 @@ pub async fn snapshot(
         .map_err(pg)
 }
 
+/// Maps a PostgreSQL error to ours: constraint violations keep their meaning,
+/// everything else means the database is not usable right now.
 pub fn pg(e: tokio_postgres::Error) -> StoreError {
     if let Some(db) = e.as_db_error() {
         let constraint = db.constraint().unwrap_or("");
@@ -68,7 +71,8 @@ fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
 }
 
 impl PgStore {
-    /// Builds the pool; nothing connects until first use.
+    /// Builds the pool and starts the posting batcher on the current Tokio
+    /// runtime; nothing connects until first use.
     pub fn new(url: &str, pool_size: usize) -> Result<Self, StoreError> {
         let mut config: tokio_postgres::Config = url
             .parse()
@@ -95,7 +99,10 @@ impl PgStore {
             .recycle_timeout(timeout)
             .build()
             .map_err(|e| StoreError::Unavailable(format!("database pool: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            postings: batcher::Batcher::start(pool.clone()),
+            pool,
+        })
     }
 
     /// Applies the embedded migrations; returns the versions applied now.
@@ -352,7 +359,7 @@ impl Store for PgStore {
         posting: Posting,
         key: Option<(IdempotencyKey, [u8; 32])>,
     ) -> Result<Posted, StoreError> {
-        ledger::post(&self.client().await?, &posting, key.as_ref()).await
+        self.postings.post((posting, key)).await
     }
 
     async fn entry(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {

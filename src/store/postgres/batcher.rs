@@ -1,0 +1,105 @@
+//! Group commit for postings. Postings made at the same time in this process
+//! go to PostgreSQL together, as one call of `bankbox_post_batch`: one
+//! statement, one transaction and one commit for all of them. A batch is
+//! formed whenever a lane is free, from everything queued by then, so a lone
+//! posting waits for nobody and batches grow with the load.
+
+use std::sync::Arc;
+
+use deadpool_postgres::Pool;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use super::posting::{self, Request};
+use super::{pg, pool_error};
+use crate::store::{Posted, StoreError};
+
+/// Batches in flight at once. A batch holds its accounts' locks until it
+/// commits and busy accounts overlap, so more lanes mostly queue on each
+/// other's locks; two let one batch run while the other commits.
+const LANES: usize = 2;
+/// The most postings in one batch, which bounds one transaction's locks.
+const MAX_BATCH: usize = 64;
+/// Postings waiting for a lane; posting waits when it is full.
+const QUEUE: usize = 1024;
+
+type Reply = oneshot::Sender<Result<Posted, StoreError>>;
+
+pub struct Batcher {
+    queue: mpsc::Sender<(Request, Reply)>,
+}
+
+impl Batcher {
+    /// Starts the dispatcher on the current Tokio runtime. It stops when the
+    /// batcher is dropped and the queue is empty.
+    pub fn start(pool: Pool) -> Self {
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        tokio::spawn(dispatch(pool, waiting));
+        Self { queue }
+    }
+
+    pub async fn post(&self, request: Request) -> Result<Posted, StoreError> {
+        let stopped = || StoreError::Unavailable("the posting queue has stopped".into());
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((request, reply))
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+async fn dispatch(pool: Pool, mut waiting: mpsc::Receiver<(Request, Reply)>) {
+    let lanes = Arc::new(Semaphore::new(LANES));
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    // A lane first, then the queue: while no lane is free, the next batch grows.
+    while let Ok(lane) = lanes.clone().acquire_owned().await {
+        if waiting.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
+        let (requests, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+        let pool = pool.clone();
+        // Its own task, so a requester that goes away cannot cancel the others'.
+        tokio::spawn(async move {
+            let outcomes = post_all(&pool, &requests).await;
+            drop(lane);
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                // A requester that went away (a client hung up) still posted.
+                let _ = reply.send(outcome);
+            }
+        });
+    }
+}
+
+/// One outcome per request, in order.
+async fn post_all(pool: &Pool, requests: &[Request]) -> Vec<Result<Posted, StoreError>> {
+    let every = |e: StoreError| requests.iter().map(|_| Err(e.clone())).collect();
+    let client = match pool.get().await {
+        Ok(client) => client,
+        Err(e) => return every(pool_error(e)),
+    };
+    if let [one] = requests {
+        return vec![posting::post(&client, one).await];
+    }
+    match posting::post_batch(&client, requests).await {
+        Ok(outcomes) if outcomes.len() == requests.len() => outcomes,
+        Ok(outcomes) => every(StoreError::Corrupt(format!(
+            "{} outcomes for a batch of {} postings",
+            outcomes.len(),
+            requests.len()
+        ))),
+        // The server refused the batch and rolled it all back, for one
+        // posting's sake: a lost race for a key's first use, or a write a
+        // constraint refused. Posted one by one, each gets its own outcome.
+        Err(e) if e.as_db_error().is_some() => {
+            tracing::debug!(error = %e, postings = requests.len(), "batch refused; posting one by one");
+            let mut outcomes = Vec::with_capacity(requests.len());
+            for request in requests {
+                outcomes.push(posting::post(&client, request).await);
+            }
+            outcomes
+        }
+        // The connection failed: the batch may have committed, so retrying
+        // could post twice. Each requester learns the store is unavailable.
+        Err(e) => every(pg(e)),
+    }
+}
