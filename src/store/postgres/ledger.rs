@@ -29,43 +29,6 @@ pub async fn entry(client: &impl GenericClient, id: EntryId) -> Result<Option<En
         .transpose()
 }
 
-/// Inserts an entry row as it is.
-pub async fn insert_entry(txn: &impl GenericClient, e: &Entry) -> Result<(), StoreError> {
-    let insert = txn
-        .prepare_cached(&format!(
-            "INSERT INTO entries ({ENTRY_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-        ))
-        .await
-        .map_err(pg)?;
-    let (d, c) = (&e.debit, &e.credit);
-    txn.execute(
-        &insert,
-        &[
-            &e.id.0,
-            &rows::kind_str(e.kind),
-            &e.amount.minor(),
-            &e.currency.code(),
-            &e.description,
-            &e.created_at,
-            &e.created_by.map(|u| u.0),
-            &d.account.0,
-            &d.number.as_str(),
-            &d.holder,
-            &d.owner.map(|u| u.0),
-            &d.balance_after,
-            &c.account.0,
-            &c.number.as_str(),
-            &c.holder,
-            &c.owner.map(|u| u.0),
-            &c.balance_after,
-        ],
-    )
-    .await
-    .map_err(pg)?;
-    Ok(())
-}
-
 /// Each side's statement, newest first, the limit and cursor applied per side
 /// so each branch walks its index and stops early.
 static HISTORY: LazyLock<String> = LazyLock::new(|| {

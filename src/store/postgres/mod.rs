@@ -1,20 +1,20 @@
 //! The external store: PostgreSQL through a tokio-postgres pool. Users and
-//! accounts here; the ledger (postings, history, audit) in `ledger.rs`.
+//! accounts here; postings in `posting.rs`, grouped by `batcher.rs`; history
+//! and the audit in `ledger.rs`.
 
 mod batcher;
 mod ledger;
 pub mod migrations;
+mod pool;
 mod portable;
 mod posting;
 mod rows;
 mod tls;
 
-use std::time::Duration;
-
 use async_trait::async_trait;
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::error::SqlState;
+use deadpool_postgres::{Object, Pool};
 
+use self::pool::{pg, pool_error, snapshot};
 use self::rows::{ACCOUNT_COLUMNS, USER_COLUMNS};
 use super::{HistoryQuery, Line, Posted, Record, Store, StoreError};
 use crate::domain::ledger::{IdempotencyKey, Posting};
@@ -28,77 +28,11 @@ pub struct PgStore {
     postings: batcher::Batcher,
 }
 
-/// A read-only transaction that sees one snapshot, for whole-bank reads.
-pub async fn snapshot(
-    client: &mut Object,
-) -> Result<deadpool_postgres::Transaction<'_>, StoreError> {
-    client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await
-        .map_err(pg)
-}
-
-/// Maps a PostgreSQL error to ours: constraint violations keep their meaning,
-/// everything else means the database is not usable right now.
-pub fn pg(e: tokio_postgres::Error) -> StoreError {
-    if let Some(db) = e.as_db_error() {
-        let constraint = db.constraint().unwrap_or("");
-        if *db.code() == SqlState::UNIQUE_VIOLATION {
-            return match constraint {
-                "users_username_key_key" => StoreError::UsernameTaken,
-                "accounts_number_key" => StoreError::AccountNumberTaken,
-                _ => StoreError::Corrupt(format!("unexpected duplicate: {}", db.message())),
-            };
-        }
-        if db.code().code().starts_with("23") {
-            return StoreError::Corrupt(format!(
-                "constraint {constraint} refused a write: {}",
-                db.message()
-            ));
-        }
-    }
-    StoreError::Unavailable(format!("database: {e}"))
-}
-
-fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
-    match e {
-        deadpool_postgres::PoolError::Backend(e) => pg(e),
-        other => StoreError::Unavailable(format!("database: {other}")),
-    }
-}
-
 impl PgStore {
     /// Builds the pool and starts the posting batcher on the current Tokio
     /// runtime; nothing connects until first use.
     pub fn new(url: &str, pool_size: usize) -> Result<Self, StoreError> {
-        let mut config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::Unavailable(format!("DATABASE_URL: {e}")))?;
-        // bankbox_post relies on READ COMMITTED whatever the server's default.
-        let options = format!(
-            "{} -c default_transaction_isolation=read\\ committed",
-            config.get_options().unwrap_or_default()
-        );
-        config.options(options.trim_start());
-        let manager = Manager::from_config(
-            config,
-            tls::connector(),
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let timeout = Some(Duration::from_secs(5));
-        let pool = Pool::builder(manager)
-            .max_size(pool_size.max(1))
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(timeout)
-            .create_timeout(timeout)
-            .recycle_timeout(timeout)
-            .build()
-            .map_err(|e| StoreError::Unavailable(format!("database pool: {e}")))?;
+        let pool = pool::build(url, pool_size)?;
         Ok(Self {
             postings: batcher::Batcher::start(pool.clone()),
             pool,
@@ -133,63 +67,6 @@ impl PgStore {
     }
 }
 
-async fn insert_account(
-    client: &impl deadpool_postgres::GenericClient,
-    a: &Account,
-) -> Result<u64, StoreError> {
-    let sql = format!(
-        "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT DO NOTHING"
-    );
-    let owner = a.owner.map(|o| o.0);
-    let n = client
-        .execute(
-            &sql,
-            &[
-                &a.id.0,
-                &owner,
-                &a.holder,
-                &a.number.as_str(),
-                &a.kind.as_str(),
-                &a.currency.code(),
-                &a.balance,
-                &a.name,
-                &a.created_at,
-                &a.frozen,
-                &a.closed,
-            ],
-        )
-        .await
-        .map_err(pg)?;
-    Ok(n)
-}
-
-async fn insert_user(
-    client: &impl deadpool_postgres::GenericClient,
-    u: &User,
-) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO users ({USER_COLUMNS}, username_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-    );
-    client
-        .execute(
-            &sql,
-            &[
-                &u.id.0,
-                &u.username.as_str(),
-                &u.email.as_str(),
-                &u.password_hash,
-                &rows::role_str(u.role),
-                &u.created_at,
-                &u.disabled,
-                &u.username.key(),
-            ],
-        )
-        .await
-        .map_err(pg)?;
-    Ok(())
-}
-
 #[async_trait]
 impl Store for PgStore {
     async fn ping(&self) -> Result<(), StoreError> {
@@ -220,9 +97,9 @@ impl Store for PgStore {
     async fn create_user(&self, user: User, accounts: Vec<Account>) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let txn = client.transaction().await.map_err(pg)?;
-        insert_user(&txn, &user).await?;
+        rows::insert_user(&txn, &user).await?;
         for a in &accounts {
-            if insert_account(&txn, a).await? == 0 {
+            if rows::insert_account(&txn, a).await? == 0 {
                 return Err(StoreError::AccountNumberTaken);
             }
         }
@@ -272,7 +149,7 @@ impl Store for PgStore {
     }
 
     async fn open_account(&self, account: Account) -> Result<(), StoreError> {
-        match insert_account(&self.client().await?, &account).await? {
+        match rows::insert_account(&self.client().await?, &account).await? {
             0 => Err(StoreError::AccountNumberTaken),
             _ => Ok(()),
         }
@@ -316,7 +193,7 @@ impl Store for PgStore {
             let number = AccountNumber::from_body(rand::random());
             let account = Account::system(number, currency, crate::clock::now_millis());
             // A lost race or a number collision inserts nothing; the loop rereads.
-            insert_account(&self.client().await?, &account).await?;
+            rows::insert_account(&self.client().await?, &account).await?;
         }
         Err(StoreError::Unavailable(format!(
             "could not create the {currency} system account"

@@ -4,8 +4,9 @@ use deadpool_postgres::{GenericClient, Object};
 use futures_util::{TryStreamExt, pin_mut};
 use tokio::sync::mpsc::Sender;
 
+use super::pg;
 use super::rows::{self, ACCOUNT_COLUMNS, ENTRY_COLUMNS, USER_COLUMNS};
-use super::{insert_account, insert_user, ledger, pg};
+use super::rows::{insert_account, insert_entry, insert_user};
 use crate::store::{Record, StoreError};
 
 /// Turns a row of one table into a record.
@@ -51,7 +52,7 @@ pub async fn import(client: &mut Object, batch: &[Record]) -> Result<(), StoreEr
                     return Err(StoreError::AccountNumberTaken);
                 }
             }
-            Record::Entry(e) => ledger::insert_entry(&txn, e).await?,
+            Record::Entry(e) => insert_entry(&txn, e).await?,
         }
     }
     txn.commit().await.map_err(pg)

@@ -1,9 +1,11 @@
 //! Rows to domain values and back. Text columns are parsed with the same
 //! validating constructors as input, so a bad row is reported, not trusted.
 
+use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use super::pg;
 use crate::domain::{
     Account, AccountId, AccountKind, AccountNumber, Amount, Currency, Email, Entry, EntryId,
     EntryKind, Role, Side, User, UserId, Username,
@@ -100,4 +102,92 @@ pub fn entry(row: &Row) -> Result<Entry, StoreError> {
         debit: side(row, 7)?,
         credit: side(row, 12)?,
     })
+}
+
+pub async fn insert_account(client: &impl GenericClient, a: &Account) -> Result<u64, StoreError> {
+    let sql = format!(
+        "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT DO NOTHING"
+    );
+    let owner = a.owner.map(|o| o.0);
+    let n = client
+        .execute(
+            &sql,
+            &[
+                &a.id.0,
+                &owner,
+                &a.holder,
+                &a.number.as_str(),
+                &a.kind.as_str(),
+                &a.currency.code(),
+                &a.balance,
+                &a.name,
+                &a.created_at,
+                &a.frozen,
+                &a.closed,
+            ],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(n)
+}
+
+pub async fn insert_user(client: &impl GenericClient, u: &User) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO users ({USER_COLUMNS}, username_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    );
+    client
+        .execute(
+            &sql,
+            &[
+                &u.id.0,
+                &u.username.as_str(),
+                &u.email.as_str(),
+                &u.password_hash,
+                &role_str(u.role),
+                &u.created_at,
+                &u.disabled,
+                &u.username.key(),
+            ],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(())
+}
+
+/// Inserts an entry row as it is.
+pub async fn insert_entry(txn: &impl GenericClient, e: &Entry) -> Result<(), StoreError> {
+    let insert = txn
+        .prepare_cached(&format!(
+            "INSERT INTO entries ({ENTRY_COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        ))
+        .await
+        .map_err(pg)?;
+    let (d, c) = (&e.debit, &e.credit);
+    txn.execute(
+        &insert,
+        &[
+            &e.id.0,
+            &kind_str(e.kind),
+            &e.amount.minor(),
+            &e.currency.code(),
+            &e.description,
+            &e.created_at,
+            &e.created_by.map(|u| u.0),
+            &d.account.0,
+            &d.number.as_str(),
+            &d.holder,
+            &d.owner.map(|u| u.0),
+            &d.balance_after,
+            &c.account.0,
+            &c.number.as_str(),
+            &c.holder,
+            &c.owner.map(|u| u.0),
+            &c.balance_after,
+        ],
+    )
+    .await
+    .map_err(pg)?;
+    Ok(())
 }
