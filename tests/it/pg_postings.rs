@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use bankbox::domain::ledger::IdempotencyKey;
 use bankbox::domain::{Account, EntryKind, Refusal, UserId};
-use bankbox::store::postgres::PgStore;
-use bankbox::store::{Posted, Store, StoreError};
+use bankbox::store::postgres::{POSTING_LANES, PgStore};
+use bankbox::store::{HistoryQuery, Posted, Store, StoreError};
 use futures_util::future::{BoxFuture, join_all};
 
 use crate::backends::Database;
@@ -129,6 +129,22 @@ async fn postings_queued_together_commit_as_one_batch_in_order() {
         .unwrap()
         .get(0);
     assert_eq!(transactions, 1);
+    // History lists by entry id: ann's statement runs in posting order.
+    let q = HistoryQuery {
+        limit: 50,
+        ..Default::default()
+    };
+    let after: Vec<i64> = store
+        .history(&[a.id], &q)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| match l.entry.debit.account == a.id {
+            true => l.entry.debit.balance_after,
+            false => l.entry.credit.balance_after,
+        })
+        .collect();
+    assert_eq!(after, (0..=10).map(|i| i * 10).collect::<Vec<i64>>());
     assert_eq!(
         (balance(&store, &a).await, balance(&store, &k).await),
         (0, 45)
@@ -179,12 +195,11 @@ async fn behind_busy_lanes(
     store: &Arc<dyn Store>,
     postings: Vec<BoxFuture<'_, Result<Posted, StoreError>>>,
 ) -> Vec<Result<Posted, StoreError>> {
-    const LANES: usize = 2;
     let (_, x) = funded(store, "xavier", 100).await;
     let (_, y) = funded(store, "yves", 0).await;
     let blocker = lock_account(url, &x).await;
     let mut stalled = Vec::new();
-    for n in 1..=LANES {
+    for n in 1..=POSTING_LANES {
         let s = store.clone();
         let p = posting(&x, &y, 1, EntryKind::Transfer);
         stalled.push(tokio::spawn(async move { s.post(p, None).await }));

@@ -9,15 +9,15 @@ use std::sync::Arc;
 use deadpool_postgres::Pool;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use super::posting::{self, Request};
-use super::{pg, pool_error};
+use super::pool_error;
+use super::posting::{self, Failure, Request};
 use crate::store::{Posted, StoreError};
 
 /// Batches in flight at once. A batch holds its accounts' locks until it
 /// commits and busy accounts overlap, so more lanes mostly queue on each
 /// other's locks; two let one batch run while the other commits.
-const LANES: usize = 2;
-/// The most postings in one batch, which bounds one transaction's locks.
+pub const LANES: usize = 2;
+/// The most postings in one batch, which bounds how long one holds its locks.
 const MAX_BATCH: usize = 64;
 /// Postings waiting for a lane; posting waits when it is full.
 const QUEUE: usize = 1024;
@@ -73,33 +73,36 @@ async fn dispatch(pool: Pool, mut waiting: mpsc::Receiver<(Request, Reply)>) {
 /// One outcome per request, in order.
 async fn post_all(pool: &Pool, requests: &[Request]) -> Vec<Result<Posted, StoreError>> {
     let every = |e: StoreError| requests.iter().map(|_| Err(e.clone())).collect();
-    let client = match pool.get().await {
+    let mut client = match pool.get().await {
         Ok(client) => client,
         Err(e) => return every(pool_error(e)),
     };
-    if let [one] = requests {
-        return vec![posting::post(&client, one).await];
+    let mut result = posting::post_batch(&client, requests).await;
+    if let Err(Failure::NotSent(_)) = result {
+        // A pooled connection the database dropped (it restarted): nothing
+        // was sent, so once more on a fresh one.
+        client = match pool.get().await {
+            Ok(client) => client,
+            Err(e) => return every(pool_error(e)),
+        };
+        result = posting::post_batch(&client, requests).await;
     }
-    match posting::post_batch(&client, requests).await {
-        Ok(outcomes) if outcomes.len() == requests.len() => outcomes,
-        Ok(outcomes) => every(StoreError::Corrupt(format!(
-            "{} outcomes for a batch of {} postings",
-            outcomes.len(),
-            requests.len()
-        ))),
-        // The server refused the batch and rolled it all back, for one
-        // posting's sake: a lost race for a key's first use, or a write a
-        // constraint refused. Posted one by one, each gets its own outcome.
-        Err(e) if e.as_db_error().is_some() => {
-            tracing::debug!(error = %e, postings = requests.len(), "batch refused; posting one by one");
+    match result {
+        Ok(outcomes) => outcomes,
+        // The server rolled the whole batch back for one posting's sake: a
+        // lost race for a key's first use, a write a constraint refused, a
+        // deadlock. Posted one by one, each gets its own outcome.
+        Err(refused @ (Failure::Refused(_) | Failure::LostKeyRace)) => {
+            tracing::warn!(reason = ?refused, postings = requests.len(), "batch refused; posting one by one");
             let mut outcomes = Vec::with_capacity(requests.len());
             for request in requests {
                 outcomes.push(posting::post(&client, request).await);
             }
             outcomes
         }
-        // The connection failed: the batch may have committed, so retrying
-        // could post twice. Each requester learns the store is unavailable.
-        Err(e) => every(pg(e)),
+        // Either nothing was sent twice, or the connection failed after
+        // sending and the batch may have committed, so retrying could post
+        // twice. Each requester learns the store is unavailable.
+        Err(failure) => every(failure.into()),
     }
 }

@@ -14,6 +14,7 @@ mod tls;
 use async_trait::async_trait;
 use deadpool_postgres::{Object, Pool};
 
+pub use self::batcher::LANES as POSTING_LANES;
 use self::pool::{pg, pool_error, snapshot};
 use self::rows::{ACCOUNT_COLUMNS, USER_COLUMNS};
 use super::{HistoryQuery, Line, Posted, Record, Store, StoreError};

@@ -1,7 +1,9 @@
-//! Postings on PostgreSQL. A posting is one call of the `bankbox_post`
-//! function (002_post.sql), so the accounts are locked only while the server
-//! runs it; postings made together are one call of `bankbox_post_batch`
-//! (003_post_batch.sql), one transaction for all of them.
+//! Postings on PostgreSQL, as calls of `bankbox_post_batch`
+//! (003_post_batch.sql): one statement and one transaction for any number of
+//! postings, each applied by `bankbox_post` (002_post.sql), so accounts are
+//! locked only while the server runs it.
+
+use std::collections::BTreeMap;
 
 use deadpool_postgres::Object;
 use tokio_postgres::error::SqlState;
@@ -14,10 +16,179 @@ use crate::domain::ledger::IdempotencyKey;
 use crate::domain::{EntryId, Posting, Refusal};
 use crate::store::{Posted, StoreError};
 
+const POST_BATCH: &str = "SELECT (p.entry).*, p.outcome, p.refusal, p.n \
+     FROM bankbox_post_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) p";
+
+/// A posting and the idempotency key (with its request's fingerprint) it came with.
+pub type Request = (Posting, Option<(IdempotencyKey, [u8; 32])>);
+
+/// Why a batch posted nothing, or may have.
+#[derive(Debug)]
+pub enum Failure {
+    /// Nothing reached the server (a connection the database dropped).
+    NotSent(StoreError),
+    /// The server refused the statement and rolled all of it back.
+    Refused(StoreError),
+    /// Another transaction made the first use of one of the batch's keys
+    /// while it ran; the batch rolled back, and a second call finds that
+    /// transaction's outcome.
+    LostKeyRace,
+    /// The connection failed after the statement was sent: it may have committed.
+    Unknown(StoreError),
+}
+
+impl From<Failure> for StoreError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::NotSent(e) | Failure::Refused(e) | Failure::Unknown(e) => e,
+            Failure::LostKeyRace => {
+                StoreError::Corrupt("a posting lost the race for its key twice".into())
+            }
+        }
+    }
+}
+
+/// One posting: a batch of one, called again if it lost the race for its key.
+pub async fn post(client: &Object, request: &Request) -> Result<Posted, StoreError> {
+    let one = std::slice::from_ref(request);
+    let outcomes = match post_batch(client, one).await {
+        Err(Failure::LostKeyRace) => post_batch(client, one).await,
+        first => first,
+    }?;
+    outcomes
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| Err(StoreError::Corrupt("a posting had no outcome".into())))
+}
+
+/// Posts `requests` in one transaction; each one's outcome, in order.
+pub async fn post_batch(
+    client: &Object,
+    requests: &[Request],
+) -> Result<Vec<Result<Posted, StoreError>>, Failure> {
+    let now = crate::clock::now_millis();
+    let args = Args::of(requests, now);
+    let stmt = client
+        .prepare_cached(POST_BATCH)
+        .await
+        .map_err(|e| Failure::NotSent(pg(e)))?;
+    let rows = client
+        .query(&stmt, &args.params())
+        .await
+        .map_err(|e| failure(e, client))?;
+    let in_order = rows.len() == requests.len()
+        && rows
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.get::<_, i32>("n") as usize == i + 1);
+    if !in_order {
+        tracing::error!(
+            rows = rows.len(),
+            postings = requests.len(),
+            "bankbox_post_batch answered out of order"
+        );
+        return Err(Failure::Unknown(StoreError::Corrupt(
+            "the database answered a batch of postings out of order; their outcome is unknown"
+                .into(),
+        )));
+    }
+    Ok(rows.iter().map(posted).collect())
+}
+
+/// Whether a failed call surely rolled back: the server refused it on a live
+/// connection for a reason that aborts only the statement's transaction.
+fn failure(e: tokio_postgres::Error, client: &Object) -> Failure {
+    let code = e.as_db_error().map(|db| db.code().clone());
+    match code {
+        _ if client.is_closed() => Failure::Unknown(pg(e)),
+        Some(c) if c == SqlState::UNIQUE_VIOLATION && lost_key_race(&e) => Failure::LostKeyRace,
+        Some(c) if ["22", "23", "40"].contains(&&c.code()[..2]) => Failure::Refused(pg(e)),
+        Some(c) if c == SqlState::LOCK_NOT_AVAILABLE || c == SqlState::QUERY_CANCELED => {
+            Failure::Refused(pg(e))
+        }
+        _ => Failure::Unknown(pg(e)),
+    }
+}
+
 fn lost_key_race(e: &tokio_postgres::Error) -> bool {
-    e.as_db_error().is_some_and(|db| {
-        *db.code() == SqlState::UNIQUE_VIOLATION && db.constraint() == Some("idempotency_pkey")
-    })
+    e.as_db_error()
+        .is_some_and(|db| db.constraint() == Some("idempotency_pkey"))
+}
+
+/// The batch's arguments, one array per parameter of `bankbox_post_batch`.
+struct Args {
+    entry: Vec<Uuid>,
+    kind: Vec<&'static str>,
+    debit: Vec<Uuid>,
+    credit: Vec<Uuid>,
+    amount: Vec<i64>,
+    description: Vec<String>,
+    at: Vec<i64>,
+    by: Vec<Option<Uuid>>,
+    key_user: Vec<Option<Uuid>>,
+    key: Vec<Option<String>>,
+    fingerprint: Vec<Option<Vec<u8>>>,
+    now: i64,
+}
+
+impl Args {
+    fn of(requests: &[Request], now: i64) -> Self {
+        let at = column(requests, |(p, _)| p.at.unwrap_or(now));
+        Args {
+            entry: entry_ids(&at),
+            kind: column(requests, |(p, _)| rows::kind_str(p.kind)),
+            debit: column(requests, |(p, _)| p.debit.0),
+            credit: column(requests, |(p, _)| p.credit.0),
+            amount: column(requests, |(p, _)| p.amount.minor()),
+            description: column(requests, |(p, _)| p.description.clone()),
+            at,
+            by: column(requests, |(p, _)| p.created_by.map(|u| u.0)),
+            key_user: column(requests, |(_, k)| k.as_ref().map(|(k, _)| k.user.0)),
+            key: column(requests, |(_, k)| k.as_ref().map(|(k, _)| k.key.clone())),
+            fingerprint: column(requests, |(_, k)| k.as_ref().map(|(_, f)| f.to_vec())),
+            now,
+        }
+    }
+
+    fn params(&self) -> [&(dyn ToSql + Sync); 12] {
+        [
+            &self.entry,
+            &self.kind,
+            &self.debit,
+            &self.credit,
+            &self.amount,
+            &self.description,
+            &self.at,
+            &self.by,
+            &self.key_user,
+            &self.key,
+            &self.fingerprint,
+            &self.now,
+        ]
+    }
+}
+
+fn column<T>(requests: &[Request], f: impl Fn(&Request) -> T) -> Vec<T> {
+    requests.iter().map(f).collect()
+}
+
+/// New entry ids that sort in posting order. History lists by id, and v7 ids
+/// of one millisecond are ordered by their random bits: left as they come, a
+/// batch's postings on one account would be listed out of order.
+fn entry_ids(at: &[i64]) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = at.iter().map(|&t| EntryId::at(t).0).collect();
+    let mut by_millis: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, t) in at.iter().enumerate() {
+        by_millis.entry(*t).or_default().push(i);
+    }
+    for slots in by_millis.values() {
+        let mut sorted: Vec<Uuid> = slots.iter().map(|&i| ids[i]).collect();
+        sorted.sort_unstable();
+        for (&i, id) in slots.iter().zip(sorted) {
+            ids[i] = id;
+        }
+    }
+    ids
 }
 
 fn parse_refusal(s: &str) -> Result<Refusal, StoreError> {
@@ -25,128 +196,7 @@ fn parse_refusal(s: &str) -> Result<Refusal, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("unknown stored refusal {s:?}")))
 }
 
-/// The posting as one call of `bankbox_post` (002_post.sql): it looks the key
-/// up, locks both accounts, applies the rules, writes the entry and balances,
-/// and records the key's outcome, in one statement.
-const POST: &str = "SELECT (p.entry).*, p.outcome, p.refusal \
-     FROM bankbox_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) p";
-
-/// Many postings as one call of `bankbox_post_batch` (003_post_batch.sql):
-/// one statement, one transaction, one row per posting in order.
-const POST_BATCH: &str = "SELECT (p.entry).*, p.outcome, p.refusal \
-     FROM bankbox_post_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) p";
-
-/// A posting and the idempotency key (with its request's fingerprint) it came with.
-pub type Request = (Posting, Option<(IdempotencyKey, [u8; 32])>);
-
-/// One posting's arguments, in the order both functions take them.
-struct Args<'a> {
-    entry: Uuid,
-    kind: &'static str,
-    posting: &'a Posting,
-    at: i64,
-    key_user: Option<Uuid>,
-    key: Option<&'a str>,
-    fingerprint: Option<&'a [u8]>,
-}
-
-impl<'a> Args<'a> {
-    fn new((posting, key): &'a Request, now: i64) -> Self {
-        let at = posting.at.unwrap_or(now);
-        let (key_user, key, fingerprint) = match key {
-            Some((k, f)) => (Some(k.user.0), Some(k.key.as_str()), Some(f.as_slice())),
-            None => (None, None, None),
-        };
-        Args {
-            entry: EntryId::at(at).0,
-            kind: rows::kind_str(posting.kind),
-            posting,
-            at,
-            key_user,
-            key,
-            fingerprint,
-        }
-    }
-}
-
-pub async fn post(client: &Object, request: &Request) -> Result<Posted, StoreError> {
-    let now = crate::clock::now_millis();
-    let a = Args::new(request, now);
-    let p = a.posting;
-    let stmt = client.prepare_cached(POST).await.map_err(pg)?;
-    let params: [&(dyn ToSql + Sync); 12] = [
-        &a.entry,
-        &a.kind,
-        &p.debit.0,
-        &p.credit.0,
-        &p.amount.minor(),
-        &p.description,
-        &a.at,
-        &p.created_by.map(|u| u.0),
-        &a.key_user,
-        &a.key,
-        &a.fingerprint,
-        &now,
-    ];
-    // Losing the race for a key's first use rolls the call back; the second
-    // call finds the winner's outcome.
-    let row = match client.query_one(&stmt, &params).await {
-        Err(e) if lost_key_race(&e) => client.query_one(&stmt, &params).await,
-        first => first,
-    }
-    .map_err(pg)?;
-    posted(&row)
-}
-
-/// Posts `requests` in one transaction and returns each one's outcome, in
-/// order. An error means nothing was posted; a database error (rather than a
-/// lost connection) means the server refused and rolled back the whole batch.
-pub async fn post_batch(
-    client: &Object,
-    requests: &[Request],
-) -> Result<Vec<Result<Posted, StoreError>>, tokio_postgres::Error> {
-    let now = crate::clock::now_millis();
-    let args: Vec<Args> = requests.iter().map(|r| Args::new(r, now)).collect();
-    let entry = column(&args, |a| a.entry);
-    let kind = column(&args, |a| a.kind);
-    let debit = column(&args, |a| a.posting.debit.0);
-    let credit = column(&args, |a| a.posting.credit.0);
-    let amount = column(&args, |a| a.posting.amount.minor());
-    let description = column(&args, |a| a.posting.description.as_str());
-    let at = column(&args, |a| a.at);
-    let by = column(&args, |a| a.posting.created_by.map(|u| u.0));
-    let key_user = column(&args, |a| a.key_user);
-    let key = column(&args, |a| a.key);
-    let fingerprint = column(&args, |a| a.fingerprint);
-    let stmt = client.prepare_cached(POST_BATCH).await?;
-    let found = client
-        .query(
-            &stmt,
-            &[
-                &entry,
-                &kind,
-                &debit,
-                &credit,
-                &amount,
-                &description,
-                &at,
-                &by,
-                &key_user,
-                &key,
-                &fingerprint,
-                &now,
-            ],
-        )
-        .await?;
-    Ok(found.iter().map(posted).collect())
-}
-
-/// One argument of every posting, as the array `bankbox_post_batch` takes.
-fn column<'a, T>(args: &'a [Args], f: impl Fn(&'a Args) -> T) -> Vec<T> {
-    args.iter().map(f).collect()
-}
-
-/// Reads the row either function returns for one posting.
+/// Reads the row `bankbox_post` returns for one posting.
 fn posted(row: &tokio_postgres::Row) -> Result<Posted, StoreError> {
     let replayed = match row.get::<_, &str>("outcome") {
         "new" => false,
