@@ -17,7 +17,10 @@ CREATE FUNCTION bankbox_post_batch(
 RETURNS TABLE (n INT, entry entries, outcome TEXT, refusal TEXT)
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM 1 FROM accounts WHERE id = ANY (p_debit || p_credit) ORDER BY id FOR NO KEY UPDATE;
+    -- A lone posting locks its two accounts itself, in the same order.
+    IF cardinality(p_entry) > 1 THEN
+        PERFORM 1 FROM accounts WHERE id = ANY (p_debit || p_credit) ORDER BY id FOR NO KEY UPDATE;
+    END IF;
     FOR i IN 1 .. cardinality(p_entry) LOOP
         RETURN QUERY SELECT i, p.* FROM bankbox_post(
             p_entry[i], p_kind[i], p_debit[i], p_credit[i], p_amount[i],
