@@ -21,6 +21,18 @@ impl EntryId {
         Self(Uuid::new_v7(ts))
     }
 
+    /// This id if it sorts after `last`, else the id just after `last`. Ids
+    /// are made when requests arrive, but history lists entries by id, so
+    /// the writer puts them in the order it applies the postings; the time an
+    /// id carries moves forward by at most the wait.
+    pub fn after(self, last: EntryId) -> Self {
+        if self > last {
+            self
+        } else {
+            Self(Uuid::from_u128(last.0.as_u128() + 1))
+        }
+    }
+
     /// Creation time encoded in the id.
     pub fn millis(&self) -> Millis {
         let (secs, nanos) = self.0.get_timestamp().map_or((0, 0), |t| t.to_unix());
@@ -260,5 +272,15 @@ mod tests {
         let id = EntryId::at(1_700_000_000_123);
         assert_eq!(id.millis(), 1_700_000_000_123);
         assert!(EntryId::at(1) < EntryId::at(2));
+    }
+
+    #[test]
+    fn entry_ids_follow_the_order_they_are_applied_in() {
+        let (early, late) = (EntryId::at(1_000), EntryId::at(2_000));
+        assert_eq!(late.after(early), late);
+        let moved = early.after(late);
+        assert!(moved > late);
+        assert_eq!(moved.millis(), 2_000);
+        assert!(late.after(late) > late);
     }
 }

@@ -321,3 +321,30 @@ async fn idempotency_key_replays_a_refusal_even_after_funding() {
     assert_eq!(r.status, 422);
     assert_eq!(app.balance(&a.token, a.account_id()).await, 600);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_lists_transfers_made_at_once_in_the_order_they_happened() {
+    let app = TestApp::start().await;
+    let (a, b) = funded_pair(&app, "abby", "bart", 1_000).await;
+    // Requests that arrive together are applied in batches, several of them
+    // within one millisecond.
+    let sent = futures_util::future::join_all(
+        (0..64).map(|_| app.transfer(&a.token, a.account_id(), b.account_number(), json!(1), None)),
+    )
+    .await;
+    assert!(sent.iter().all(|r| r.status == 201));
+    let page = app
+        .get(
+            &format!("/api/accounts/{}/transactions?limit=100", a.account_id()),
+            &a.token,
+        )
+        .await;
+    let after: Vec<i64> = page.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line["balance_after"].as_i64().unwrap())
+        .collect();
+    // Newest first: each line's balance is one more than the line above.
+    assert_eq!(after, (936..=1_000).collect::<Vec<i64>>());
+}

@@ -3,8 +3,6 @@
 //! postings, each applied by `bankbox_post` (002_post.sql), so accounts are
 //! locked only while the server runs it.
 
-use std::collections::BTreeMap;
-
 use deadpool_postgres::Object;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
@@ -135,7 +133,7 @@ impl Args {
     fn of(requests: &[Request], now: i64) -> Self {
         let at = column(requests, |(p, _)| p.at.unwrap_or(now));
         Args {
-            entry: entry_ids(&at),
+            entry: entry_ids(requests, now),
             kind: column(requests, |(p, _)| rows::kind_str(p.kind)),
             debit: column(requests, |(p, _)| p.debit.0),
             credit: column(requests, |(p, _)| p.credit.0),
@@ -168,27 +166,21 @@ impl Args {
     }
 }
 
-fn column<T>(requests: &[Request], f: impl Fn(&Request) -> T) -> Vec<T> {
+fn column<T>(requests: &[Request], f: impl FnMut(&Request) -> T) -> Vec<T> {
     requests.iter().map(f).collect()
 }
 
-/// New entry ids that sort in posting order. History lists by id, and v7 ids
-/// of one millisecond are ordered by their random bits: left as they come, a
-/// batch's postings on one account would be listed out of order.
-fn entry_ids(at: &[i64]) -> Vec<Uuid> {
-    let mut ids: Vec<Uuid> = at.iter().map(|&t| EntryId::at(t).0).collect();
-    let mut by_millis: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    for (i, t) in at.iter().enumerate() {
-        by_millis.entry(*t).or_default().push(i);
-    }
-    for slots in by_millis.values() {
-        let mut sorted: Vec<Uuid> = slots.iter().map(|&i| ids[i]).collect();
-        sorted.sort_unstable();
-        for (&i, id) in slots.iter().zip(sorted) {
-            ids[i] = id;
+/// New entry ids that sort in posting order (see `EntryId::after`); seeded
+/// postings keep the past time they were given.
+fn entry_ids(requests: &[Request], now: i64) -> Vec<Uuid> {
+    let mut last = EntryId(Uuid::nil());
+    column(requests, |(p, _)| match p.at {
+        Some(at) => EntryId::at(at).0,
+        None => {
+            last = EntryId::at(now).after(last);
+            last.0
         }
-    }
-    ids
+    })
 }
 
 fn parse_refusal(s: &str) -> Result<Refusal, StoreError> {

@@ -109,6 +109,15 @@ impl Op {
             | Op::PurgeIdempotency { .. } => Vec::new(),
         }
     }
+
+    /// The id of the entry a posting made now would write; seeded postings
+    /// keep the past time they were given.
+    pub fn entry_made_now(&mut self) -> Option<&mut EntryId> {
+        match self {
+            Op::Post { posting, entry, .. } if posting.at.is_none() => Some(entry),
+            _ => None,
+        }
+    }
 }
 
 impl Outcome {

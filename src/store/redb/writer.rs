@@ -18,6 +18,7 @@ use super::op::{Op, Outcome};
 use super::redo::RedoLog;
 use super::tables::{begin_durable, db, encode, set_redo_lsn};
 use super::user_cache::UserCache;
+use crate::domain::EntryId;
 use crate::store::StoreError;
 
 /// How many queued operations may share one commit. Bounds the latency a single
@@ -62,6 +63,8 @@ struct Batcher {
     counters: Arc<Counters>,
     /// Told of every user a commit changed, before the callers are answered.
     users: Arc<UserCache>,
+    /// The newest entry id given out, which the next one must sort after.
+    last_entry: EntryId,
 }
 
 impl Writer {
@@ -86,6 +89,7 @@ impl Writer {
             failed: failed.clone(),
             counters: counters.clone(),
             users,
+            last_entry: EntryId(uuid::Uuid::nil()),
         };
         let thread = std::thread::Builder::new()
             .name("redb-writer".into())
@@ -149,6 +153,10 @@ impl Batcher {
     fn commit(&mut self, jobs: &mut Vec<Job>) {
         if let Some(why) = self.failed.get() {
             return answer_all(jobs, why);
+        }
+        for entry in jobs.iter_mut().filter_map(|j| j.op.entry_made_now()) {
+            *entry = entry.after(self.last_entry);
+            self.last_entry = *entry;
         }
         let outcomes = match self.apply_and_commit(jobs) {
             Ok(outcomes) => outcomes,
