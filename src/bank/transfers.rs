@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 use super::{Bank, BankError};
 use crate::domain::ledger::IdempotencyKey;
 use crate::domain::{AccountId, Amount, EntryKind, Posting, UserId, ValidationError};
-use crate::store::Posted;
+use crate::store::{Posted, StoreError};
 
 pub const DESCRIPTION_MAX: usize = 140;
 
@@ -72,21 +72,27 @@ impl Bank {
             created_by: by,
             at: None,
         };
-        let posted = self.store.post(posting, key).await?;
-        // Replays invalidate too: a retry after a failed invalidation repairs it.
-        if let Ok(entry) = &posted.result {
-            let mut owners: Vec<UserId> = [entry.debit.owner, entry.credit.owner]
-                .into_iter()
-                .flatten()
-                .collect();
-            owners.dedup();
-            try_join_all(
-                owners
+        let (store, cache) = (self.store.clone(), self.cache.clone());
+        // Its own task: a caller that goes away (a client that hung up) does
+        // not stop a queued posting, so it must not stop the invalidation of
+        // the answers that posting makes stale either.
+        let task = tokio::spawn(async move {
+            let posted = store.post(posting, key).await?;
+            // Replays invalidate too: a retry after a failed invalidation repairs it.
+            if let Ok(entry) = &posted.result {
+                let mut owners: Vec<UserId> = [entry.debit.owner, entry.credit.owner]
                     .into_iter()
-                    .map(|o| self.cache.invalidate_responses(o)),
-            )
-            .await?;
+                    .flatten()
+                    .collect();
+                owners.dedup();
+                try_join_all(owners.into_iter().map(|o| cache.invalidate_responses(o))).await?;
+            }
+            Ok(posted)
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(StoreError::Unavailable("shutting down".into()).into()),
         }
-        Ok(posted)
     }
 }

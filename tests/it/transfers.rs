@@ -1,3 +1,7 @@
+use std::time::{Duration, Instant};
+
+use bankbox::bank::Movement;
+use bankbox::domain::{AccountId, Amount, EntryKind};
 use serde_json::json;
 
 use crate::harness::{Customer, TestApp};
@@ -347,4 +351,44 @@ async fn a_statement_lists_transfers_made_at_once_in_the_order_they_happened() {
         .collect();
     // Newest first: each line's balance is one more than the line above.
     assert_eq!(after, (936..=1_000).collect::<Vec<i64>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_whose_caller_hung_up_still_refreshes_cached_answers() {
+    let app = TestApp::start().await;
+    let (a, b) = funded_pair(&app, "abby", "bart", 1_000).await;
+    let bank = app.state.bank.clone();
+    let from = AccountId(a.account_id().parse().unwrap());
+    let to = AccountId(b.account_id().parse().unwrap());
+    let owner = bank
+        .store
+        .account(from)
+        .await
+        .unwrap()
+        .unwrap()
+        .owner
+        .unwrap();
+    let version = bank.cache.response_version(owner).await.unwrap();
+    let amount = Amount::new(5).unwrap();
+    let movement = Movement::new(EntryKind::Transfer, from, to, amount, "gone").unwrap();
+
+    // The caller goes away once its transfer is queued, as a request does
+    // when its client hangs up.
+    let mut post = Box::pin(bank.post(Some(owner), movement, None));
+    assert!(futures_util::poll!(&mut post).is_pending());
+    drop(post);
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let balance = bank.store.account(from).await.unwrap().unwrap().balance;
+        let now = bank.cache.response_version(owner).await.unwrap();
+        if balance == 995 && now > version {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "balance {balance}, cached answers version {now} (was {version})"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
