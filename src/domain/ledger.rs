@@ -139,9 +139,43 @@ pub struct IdempotencyRecord {
     pub created_at: Millis,
 }
 
+/// The entry a posting makes against its two accounts as they are now (`None`
+/// for one that does not exist), or why it may not happen. Nothing is changed:
+/// the caller writes the entry and each side's `balance_after` as the balance.
+pub fn enter(
+    posting: &Posting,
+    debit: Option<&Account>,
+    credit: Option<&Account>,
+    id: EntryId,
+    now: Millis,
+) -> Result<Entry, Refusal> {
+    let (Some(debit), Some(credit)) = (debit, credit) else {
+        return Err(Refusal::AccountNotFound);
+    };
+    let (debit_after, credit_after) = check_posting(posting, debit, credit)?;
+    let side = |a: &Account, balance_after| Side {
+        account: a.id,
+        number: a.number.clone(),
+        holder: a.holder.clone(),
+        owner: a.owner,
+        balance_after,
+    };
+    Ok(Entry {
+        id,
+        kind: posting.kind,
+        debit: side(debit, debit_after),
+        credit: side(credit, credit_after),
+        amount: posting.amount,
+        currency: debit.currency,
+        description: posting.description.clone(),
+        created_at: posting.at.unwrap_or(now),
+        created_by: posting.created_by,
+    })
+}
+
 /// Checks a posting against the two accounts as they are now and returns their
-/// balances after it. Nothing is changed; the caller writes the result.
-pub fn check_posting(
+/// balances after it.
+fn check_posting(
     posting: &Posting,
     debit: &Account,
     credit: &Account,
@@ -248,6 +282,24 @@ mod tests {
         assert_eq!(
             check_posting(&posting(&a, &full, 1), &a, &full),
             Err(Refusal::BalanceOverflow)
+        );
+    }
+
+    #[test]
+    fn an_entry_records_both_sides_as_they_are_after_it() {
+        let (a, b) = (
+            account(AccountKind::Checking, 100),
+            account(AccountKind::Savings, 5),
+        );
+        let id = EntryId::at(7);
+        let e = enter(&posting(&a, &b, 30), Some(&a), Some(&b), id, 9).unwrap();
+        assert_eq!((e.id, e.created_at, e.currency), (id, 9, a.currency));
+        assert_eq!((e.debit.account, e.debit.balance_after), (a.id, 70));
+        assert_eq!((e.credit.account, e.credit.balance_after), (b.id, 35));
+        assert_eq!(e.debit.number, a.number);
+        assert_eq!(
+            enter(&posting(&a, &b, 1), Some(&a), None, id, 9),
+            Err(Refusal::AccountNotFound)
         );
     }
 

@@ -35,8 +35,8 @@ async fn replicas_racing_for_one_key_post_once() {
         replicas.push(store(&db.url).await);
     }
 
-    // Another session holds the payer's row, so every racer gets past the
-    // key check and then queues on the lock.
+    // Another session holds the payer's row, so every racer queues on the
+    // lock; the first to get it posts, and the others then find its key.
     let blocker = lock_account(&db.url, &a).await;
     let racers: Vec<_> = replicas
         .iter()
@@ -73,6 +73,45 @@ async fn replicas_racing_for_one_key_post_once() {
     );
     assert_ledger_ok(store).await;
     drop(replicas);
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_first_used_elsewhere_while_posting_is_replayed() {
+    let Some(db) = Database::fresh().await else {
+        return;
+    };
+    let store = store(&db.url).await;
+    let (u, a) = funded(&store, "kim", 1_000).await;
+    let (_, b) = funded(&store, "lou", 0).await;
+    // Another replica's first use of the key, written but not committed: the
+    // posting does not see it when it reads its keys, and its own insert of
+    // the key then waits for that transaction.
+    let other = connect(&db.url).await;
+    other
+        .batch_execute(&format!(
+            "BEGIN; INSERT INTO idempotency (user_id, key, fingerprint, entry, refusal, created_at) \
+             VALUES ('{}', 'race', '\\x{}', NULL, 'InsufficientFunds', 0)",
+            u.id.0,
+            "07".repeat(32)
+        ))
+        .await
+        .unwrap();
+    let (s, p) = (store.clone(), posting(&a, &b, 10, EntryKind::Transfer));
+    let key = IdempotencyKey::new(u.id, "race").unwrap();
+    let racer = tokio::spawn(async move { s.post(p, Some((key, [7; 32]))).await });
+    wait_for_lock_waiters(&db.url, 1).await;
+    other.batch_execute("COMMIT").await.unwrap();
+
+    let posted = racer.await.unwrap().unwrap();
+    assert!(posted.replayed, "{posted:?}");
+    assert_eq!(posted.result.unwrap_err(), Refusal::InsufficientFunds);
+    assert_eq!(
+        (balance(&store, &a).await, balance(&store, &b).await),
+        (1_000, 0)
+    );
+    assert_ledger_ok(&store).await;
+    drop(store);
     db.drop().await;
 }
 

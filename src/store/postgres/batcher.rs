@@ -1,6 +1,6 @@
 //! Group commit for postings. Postings made at the same time in this process
-//! go to PostgreSQL together, as one call of `bankbox_post_batch`: one
-//! statement, one transaction and one commit for all of them. A batch is
+//! go to PostgreSQL together: one transaction and one commit for all of them
+//! (`posting.rs`). A batch is
 //! formed whenever a lane is free, from everything queued by then, so a lone
 //! posting waits for nobody and batches grow with the load.
 
@@ -78,9 +78,9 @@ async fn post_all(pool: &Pool, requests: &[Request]) -> Vec<Result<Posted, Store
         Err(e) => return every(pool_error(e)),
     };
     let mut result = posting::post_batch(&client, requests).await;
-    if let Err(Failure::NotSent(_)) = result {
+    if let Err(Failure::Disconnected(_)) = result {
         // A pooled connection the database dropped (it restarted): nothing
-        // was sent, so once more on a fresh one.
+        // was committed, so once more on a fresh one.
         client = match pool.get().await {
             Ok(client) => client,
             Err(e) => return every(pool_error(e)),

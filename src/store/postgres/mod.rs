@@ -5,6 +5,7 @@
 mod batcher;
 mod ledger;
 pub mod migrations;
+mod plan;
 mod pool;
 mod portable;
 mod posting;

@@ -13,7 +13,8 @@ pub fn build(url: &str, pool_size: usize) -> Result<Pool, StoreError> {
     let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e| StoreError::Unavailable(format!("DATABASE_URL: {e}")))?;
-    // bankbox_post relies on READ COMMITTED whatever the server's default.
+    // Postings rely on READ COMMITTED whatever the server's default: each
+    // statement sees what committed before it ran (posting.rs).
     let options = format!(
         "{} -c default_transaction_isolation=read\\ committed",
         config.get_options().unwrap_or_default()

@@ -6,7 +6,7 @@ use tokio::sync::mpsc::Sender;
 
 use super::pg;
 use super::rows::{self, ACCOUNT_COLUMNS, ENTRY_COLUMNS, USER_COLUMNS};
-use super::rows::{insert_account, insert_entry, insert_user};
+use super::rows::{insert_account, insert_entries, insert_user};
 use crate::store::{Record, StoreError};
 
 /// Turns a row of one table into a record.
@@ -44,15 +44,23 @@ pub async fn export(client: &mut Object, out: Sender<Record>) -> Result<(), Stor
 /// Writes one batch of records in one transaction.
 pub async fn import(client: &mut Object, batch: &[Record]) -> Result<(), StoreError> {
     let txn = client.transaction().await.map_err(pg)?;
-    for record in batch {
-        match record {
+    let is_entry = |r: &Record| matches!(r, Record::Entry(_));
+    // Entries in a row go in one statement.
+    for run in batch.chunk_by(|a, b| is_entry(a) && is_entry(b)) {
+        match &run[0] {
             Record::User(u) => insert_user(&txn, u).await?,
             Record::Account(a) => {
                 if insert_account(&txn, a).await? == 0 {
                     return Err(StoreError::AccountNumberTaken);
                 }
             }
-            Record::Entry(e) => insert_entry(&txn, e).await?,
+            Record::Entry(_) => {
+                let entries = run.iter().filter_map(|r| match r {
+                    Record::Entry(e) => Some(e),
+                    _ => None,
+                });
+                insert_entries(&txn, entries).await?
+            }
         }
     }
     txn.commit().await.map_err(pg)

@@ -1,21 +1,50 @@
-//! Postings on PostgreSQL, as calls of `bankbox_post_batch`
-//! (003_post_batch.sql): one statement and one transaction for any number of
-//! postings, each applied by `bankbox_post` (002_post.sql), so accounts are
-//! locked only while the server runs it.
+//! Postings on PostgreSQL: a batch is one transaction in two round trips.
+//! The first begins it, locks every account the batch names (in id order, so
+//! batches cannot deadlock on accounts) and reads the stored first uses of
+//! its keys; `plan.rs` then applies the postings in memory with the domain's
+//! rule; the second writes the entries, the balances and the keys with one
+//! statement each, and commits.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use deadpool_postgres::Object;
+use futures_util::future::{join3, join4};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
+use tokio_postgres::{Row, Statement};
 use uuid::Uuid;
 
 use super::pg;
-use super::rows;
+use super::plan::{KeyUse, NewKey, Plan};
+use super::rows::{self, ACCOUNT_COLUMNS, ENTRY_COLUMNS, EntryColumns, INSERT_ENTRIES};
 use crate::domain::ledger::IdempotencyKey;
-use crate::domain::{EntryId, Posting, Refusal};
+use crate::domain::{Account, AccountId, Posting, UserId};
 use crate::store::{Posted, StoreError};
 
-const POST_BATCH: &str = "SELECT (p.entry).*, p.outcome, p.refusal, p.n \
-     FROM bankbox_post_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) p";
+static LOCK: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY ($1) ORDER BY id FOR NO KEY UPDATE"
+    )
+});
+/// The entry's columns first, as `rows::entry` reads them, then the key's.
+static STORED_KEYS: LazyLock<String> = LazyLock::new(|| {
+    let entry: Vec<_> = ENTRY_COLUMNS
+        .split(',')
+        .map(|c| format!("e.{}", c.trim()))
+        .collect();
+    format!(
+        "SELECT {}, i.user_id, i.key, i.fingerprint, i.refusal \
+         FROM unnest($1::uuid[], $2::text[]) k (user_id, key) \
+         JOIN idempotency i ON i.user_id = k.user_id AND i.key = k.key \
+         LEFT JOIN entries e ON e.id = i.entry",
+        entry.join(", ")
+    )
+});
+const BALANCES: &str = "UPDATE accounts a SET balance = v.balance \
+     FROM unnest($1::uuid[], $2::bigint[]) v (id, balance) WHERE a.id = v.id";
+const NEW_KEYS: &str = "INSERT INTO idempotency (user_id, key, fingerprint, entry, refusal, created_at) \
+     SELECT k.*, $6 FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::uuid[], $5::text[]) k";
 
 /// A posting and the idempotency key (with its request's fingerprint) it came with.
 pub type Request = (Posting, Option<(IdempotencyKey, [u8; 32])>);
@@ -23,22 +52,23 @@ pub type Request = (Posting, Option<(IdempotencyKey, [u8; 32])>);
 /// Why a batch posted nothing, or may have.
 #[derive(Debug)]
 pub enum Failure {
-    /// Nothing reached the server (a connection the database dropped).
-    NotSent(StoreError),
-    /// The server refused the statement and rolled all of it back.
+    /// The connection is gone (the database dropped it) and nothing was
+    /// committed: the batch may be sent again on another.
+    Disconnected(StoreError),
+    /// The server refused a statement and the whole batch rolled back.
     Refused(StoreError),
     /// Another transaction made the first use of one of the batch's keys
     /// while it ran; the batch rolled back, and a second call finds that
     /// transaction's outcome.
     LostKeyRace,
-    /// The connection failed after the statement was sent: it may have committed.
+    /// The connection failed after the commit was sent: it may have committed.
     Unknown(StoreError),
 }
 
 impl From<Failure> for StoreError {
     fn from(f: Failure) -> Self {
         match f {
-            Failure::NotSent(e) | Failure::Refused(e) | Failure::Unknown(e) => e,
+            Failure::Disconnected(e) | Failure::Refused(e) | Failure::Unknown(e) => e,
             Failure::LostKeyRace => {
                 StoreError::Corrupt("a posting lost the race for its key twice".into())
             }
@@ -64,153 +94,200 @@ pub async fn post_batch(
     client: &Object,
     requests: &[Request],
 ) -> Result<Vec<Result<Posted, StoreError>>, Failure> {
+    // Prepared first (cached after the first batch), so each statement below
+    // goes out when its future is first polled, in order: one pipeline.
+    let s = Statements::prepare(client)
+        .await
+        .map_err(|e| Failure::Disconnected(pg(e)))?;
     let now = crate::clock::now_millis();
-    let args = Args::of(requests, now);
-    let stmt = client
-        .prepare_cached(POST_BATCH)
-        .await
-        .map_err(|e| Failure::NotSent(pg(e)))?;
-    let rows = client
-        .query(&stmt, &args.params())
-        .await
-        .map_err(|e| failure(e, client))?;
-    let in_order = rows.len() == requests.len()
-        && rows
-            .iter()
-            .enumerate()
-            .all(|(i, r)| r.get::<_, i32>("n") as usize == i + 1);
-    if !in_order {
-        tracing::error!(
-            rows = rows.len(),
-            postings = requests.len(),
-            "bankbox_post_batch answered out of order"
-        );
-        return Err(Failure::Unknown(StoreError::Corrupt(
-            "the database answered a batch of postings out of order; their outcome is unknown"
-                .into(),
-        )));
-    }
-    Ok(rows.iter().map(posted).collect())
+    let plan = match read(client, &s, requests).await {
+        Ok((accounts, stored)) => Plan::of(requests, accounts, stored, now),
+        Err(e) => {
+            // Nothing was written: end the transaction the read began.
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(if client.is_closed() {
+                Failure::Disconnected(e)
+            } else {
+                Failure::Refused(e)
+            });
+        }
+    };
+    write(client, &s, &plan, now).await?;
+    Ok(plan.outcomes)
 }
 
-/// Whether a failed call surely rolled back: the server refused it on a live
-/// connection for a reason that aborts only the statement's transaction.
+struct Statements {
+    begin: Statement,
+    lock: Statement,
+    stored_keys: Statement,
+    entries: Statement,
+    balances: Statement,
+    new_keys: Statement,
+    commit: Statement,
+}
+
+impl Statements {
+    async fn prepare(c: &Object) -> Result<Self, tokio_postgres::Error> {
+        Ok(Self {
+            begin: c.prepare_cached("BEGIN").await?,
+            lock: c.prepare_cached(&LOCK).await?,
+            stored_keys: c.prepare_cached(&STORED_KEYS).await?,
+            entries: c.prepare_cached(&INSERT_ENTRIES).await?,
+            balances: c.prepare_cached(BALANCES).await?,
+            new_keys: c.prepare_cached(NEW_KEYS).await?,
+            commit: c.prepare_cached("COMMIT").await?,
+        })
+    }
+}
+
+type Stored = HashMap<(UserId, String), KeyUse>;
+
+/// Begins the transaction, locks the batch's accounts and reads its keys'
+/// first uses, in one round trip. The keys are read once the locks are
+/// held, so a replica's concurrent first use of a key over the same
+/// accounts has committed by then and is replayed, not raced.
+async fn read(
+    client: &Object,
+    s: &Statements,
+    requests: &[Request],
+) -> Result<(HashMap<AccountId, Account>, Stored), StoreError> {
+    let ids: Vec<Uuid> = requests
+        .iter()
+        .flat_map(|(p, _)| [p.debit.0, p.credit.0])
+        .collect();
+    let keys: Vec<_> = requests.iter().filter_map(|(_, k)| k.as_ref()).collect();
+    let key_users: Vec<Uuid> = keys.iter().map(|(k, _)| k.user.0).collect();
+    let key_names: Vec<&str> = keys.iter().map(|(k, _)| k.key.as_str()).collect();
+    let (begun, locked, stored) = join3(
+        client.execute(&s.begin, &[]),
+        client.query(&s.lock, &[&ids]),
+        client.query(&s.stored_keys, &[&key_users, &key_names]),
+    )
+    .await;
+    begun.map_err(pg)?;
+    let accounts = locked
+        .map_err(pg)?
+        .iter()
+        .map(|r| rows::account(r).map(|a| (a.id, a)))
+        .collect::<Result<_, _>>()?;
+    let stored = stored
+        .map_err(pg)?
+        .iter()
+        .map(key_use)
+        .collect::<Result<_, _>>()?;
+    Ok((accounts, stored))
+}
+
+/// Writes the plan and commits, in one round trip. The answers come in
+/// order: the first statement the server refuses aborts the transaction, so
+/// the COMMIT sent after it rolls back.
+async fn write(client: &Object, s: &Statements, plan: &Plan, now: i64) -> Result<(), Failure> {
+    let entries = EntryColumns::of(plan.entries.iter());
+    let (ids, balances): (Vec<Uuid>, Vec<i64>) =
+        plan.balances.iter().map(|(id, b)| (id.0, *b)).unzip();
+    let keys = KeyColumns::of(&plan.keys);
+    let (entered, balanced, keyed, committed) = join4(
+        client.execute(&s.entries, &entries.params()),
+        client.execute(&s.balances, &[&ids, &balances]),
+        client.execute(&s.new_keys, &keys.params(&now)),
+        client.execute(&s.commit, &[]),
+    )
+    .await;
+    for written in [entered, balanced, keyed] {
+        if let Err(e) = written {
+            return Err(if e.as_db_error().is_some() {
+                rolled_back(e)
+            } else {
+                Failure::Unknown(pg(e))
+            });
+        }
+    }
+    committed.map(drop).map_err(|e| failure(e, client))
+}
+
+/// Whether a failed COMMIT surely rolled back: the server refused it on a
+/// live connection for a reason that aborts only its transaction.
 fn failure(e: tokio_postgres::Error, client: &Object) -> Failure {
     let code = e.as_db_error().map(|db| db.code().clone());
     match code {
         _ if client.is_closed() => Failure::Unknown(pg(e)),
-        Some(c) if c == SqlState::UNIQUE_VIOLATION && lost_key_race(&e) => Failure::LostKeyRace,
-        Some(c) if ["22", "23", "40"].contains(&&c.code()[..2]) => Failure::Refused(pg(e)),
+        Some(c) if ["22", "23", "40"].contains(&&c.code()[..2]) => rolled_back(e),
         Some(c) if c == SqlState::LOCK_NOT_AVAILABLE || c == SqlState::QUERY_CANCELED => {
-            Failure::Refused(pg(e))
+            rolled_back(e)
         }
         _ => Failure::Unknown(pg(e)),
     }
 }
 
-fn lost_key_race(e: &tokio_postgres::Error) -> bool {
-    e.as_db_error()
-        .is_some_and(|db| db.constraint() == Some("idempotency_pkey"))
+/// A refusal that rolled the batch back, by its cause.
+fn rolled_back(e: tokio_postgres::Error) -> Failure {
+    let lost_key_race = e.as_db_error().is_some_and(|db| {
+        *db.code() == SqlState::UNIQUE_VIOLATION && db.constraint() == Some("idempotency_pkey")
+    });
+    if lost_key_race {
+        Failure::LostKeyRace
+    } else {
+        Failure::Refused(pg(e))
+    }
 }
 
-/// The batch's arguments, one array per parameter of `bankbox_post_batch`.
-struct Args {
-    entry: Vec<Uuid>,
-    kind: Vec<&'static str>,
-    debit: Vec<Uuid>,
-    credit: Vec<Uuid>,
-    amount: Vec<i64>,
-    description: Vec<String>,
-    at: Vec<i64>,
-    by: Vec<Option<Uuid>>,
-    key_user: Vec<Option<Uuid>>,
-    key: Vec<Option<String>>,
-    fingerprint: Vec<Option<Vec<u8>>>,
-    now: i64,
+/// New keys as the arrays `NEW_KEYS` takes.
+struct KeyColumns<'a> {
+    user: Vec<Uuid>,
+    key: Vec<&'a str>,
+    fingerprint: Vec<&'a [u8]>,
+    entry: Vec<Option<Uuid>>,
+    refusal: Vec<Option<String>>,
 }
 
-impl Args {
-    fn of(requests: &[Request], now: i64) -> Self {
-        let at = column(requests, |(p, _)| p.at.unwrap_or(now));
-        Args {
-            entry: entry_ids(requests, now),
-            kind: column(requests, |(p, _)| rows::kind_str(p.kind)),
-            debit: column(requests, |(p, _)| p.debit.0),
-            credit: column(requests, |(p, _)| p.credit.0),
-            amount: column(requests, |(p, _)| p.amount.minor()),
-            description: column(requests, |(p, _)| p.description.clone()),
-            at,
-            by: column(requests, |(p, _)| p.created_by.map(|u| u.0)),
-            key_user: column(requests, |(_, k)| k.as_ref().map(|(k, _)| k.user.0)),
-            key: column(requests, |(_, k)| k.as_ref().map(|(k, _)| k.key.clone())),
-            fingerprint: column(requests, |(_, k)| k.as_ref().map(|(_, f)| f.to_vec())),
-            now,
+impl<'a> KeyColumns<'a> {
+    fn of(keys: &'a [NewKey]) -> Self {
+        Self {
+            user: keys.iter().map(|k| k.user.0).collect(),
+            key: keys.iter().map(|k| k.key.as_str()).collect(),
+            fingerprint: keys.iter().map(|k| k.fingerprint.as_slice()).collect(),
+            entry: keys.iter().map(|k| k.outcome.ok().map(|e| e.0)).collect(),
+            refusal: keys
+                .iter()
+                .map(|k| k.outcome.err().map(rows::refusal_str))
+                .collect(),
         }
     }
 
-    fn params(&self) -> [&(dyn ToSql + Sync); 12] {
+    fn params<'p>(&'p self, now: &'p i64) -> [&'p (dyn ToSql + Sync); 6] {
         [
-            &self.entry,
-            &self.kind,
-            &self.debit,
-            &self.credit,
-            &self.amount,
-            &self.description,
-            &self.at,
-            &self.by,
-            &self.key_user,
+            &self.user,
             &self.key,
             &self.fingerprint,
-            &self.now,
+            &self.entry,
+            &self.refusal,
+            now,
         ]
     }
 }
 
-fn column<T>(requests: &[Request], f: impl FnMut(&Request) -> T) -> Vec<T> {
-    requests.iter().map(f).collect()
-}
-
-/// New entry ids that sort in posting order (see `EntryId::after`); seeded
-/// postings keep the past time they were given.
-fn entry_ids(requests: &[Request], now: i64) -> Vec<Uuid> {
-    let mut last = EntryId(Uuid::nil());
-    column(requests, |(p, _)| match p.at {
-        Some(at) => EntryId::at(at).0,
-        None => {
-            last = EntryId::at(now).after(last);
-            last.0
-        }
-    })
-}
-
-fn parse_refusal(s: &str) -> Result<Refusal, StoreError> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|_| StoreError::Corrupt(format!("unknown stored refusal {s:?}")))
-}
-
-/// Reads the row `bankbox_post` returns for one posting.
-fn posted(row: &tokio_postgres::Row) -> Result<Posted, StoreError> {
-    let replayed = match row.get::<_, &str>("outcome") {
-        "new" => false,
-        "replayed" => true,
-        "reused" => return Err(StoreError::IdempotencyKeyReused),
-        other => {
-            return Err(StoreError::Corrupt(format!(
-                "unknown posting outcome {other:?}"
-            )));
-        }
-    };
-    let result = match (
+/// Reads a row of `STORED_KEYS`: a key's first use and what it answered.
+fn key_use(row: &Row) -> Result<((UserId, String), KeyUse), StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("a stored idempotency key's {what}"));
+    let user = UserId(row.get("user_id"));
+    let key: String = row.get("key");
+    let fingerprint = row
+        .get::<_, &[u8]>("fingerprint")
+        .try_into()
+        .map_err(|_| corrupt("fingerprint is not 32 bytes"))?;
+    let outcome = match (
         row.get::<_, Option<Uuid>>(0),
         row.get::<_, Option<&str>>("refusal"),
     ) {
-        (_, Some(r)) => Err(parse_refusal(r)?),
+        (_, Some(r)) => Err(rows::parse_refusal(r)?),
         (Some(_), None) => Ok(rows::entry(row)?),
-        (None, None) => {
-            return Err(StoreError::Corrupt(
-                "a stored idempotency key's entry is missing".into(),
-            ));
-        }
+        (None, None) => return Err(corrupt("entry is missing")),
     };
-    Ok(Posted { result, replayed })
+    Ok((
+        (user, key),
+        KeyUse {
+            fingerprint,
+            outcome,
+        },
+    ))
 }

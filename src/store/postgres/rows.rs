@@ -1,14 +1,17 @@
 //! Rows to domain values and back. Text columns are parsed with the same
 //! validating constructors as input, so a bad row is reported, not trusted.
 
+use std::sync::LazyLock;
+
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::pg;
 use crate::domain::{
     Account, AccountId, AccountKind, AccountNumber, Amount, Currency, Email, Entry, EntryId,
-    EntryKind, Role, Side, User, UserId, Username,
+    EntryKind, Refusal, Role, Side, User, UserId, Username,
 };
 use crate::store::StoreError;
 
@@ -155,39 +158,113 @@ pub async fn insert_user(client: &impl GenericClient, u: &User) -> Result<(), St
     Ok(())
 }
 
-/// Inserts an entry row as it is.
-pub async fn insert_entry(txn: &impl GenericClient, e: &Entry) -> Result<(), StoreError> {
-    let insert = txn
-        .prepare_cached(&format!(
-            "INSERT INTO entries ({ENTRY_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-        ))
+/// Inserts entry rows as they are, all in one statement.
+pub async fn insert_entries<'a>(
+    client: &impl GenericClient,
+    entries: impl Iterator<Item = &'a Entry> + Clone,
+) -> Result<(), StoreError> {
+    let insert = client.prepare_cached(&INSERT_ENTRIES).await.map_err(pg)?;
+    client
+        .execute(&insert, &EntryColumns::of(entries).params())
         .await
         .map_err(pg)?;
-    let (d, c) = (&e.debit, &e.credit);
-    txn.execute(
-        &insert,
-        &[
-            &e.id.0,
-            &kind_str(e.kind),
-            &e.amount.minor(),
-            &e.currency.code(),
-            &e.description,
-            &e.created_at,
-            &e.created_by.map(|u| u.0),
-            &d.account.0,
-            &d.number.as_str(),
-            &d.holder,
-            &d.owner.map(|u| u.0),
-            &d.balance_after,
-            &c.account.0,
-            &c.number.as_str(),
-            &c.holder,
-            &c.owner.map(|u| u.0),
-            &c.balance_after,
-        ],
-    )
-    .await
-    .map_err(pg)?;
     Ok(())
+}
+
+/// Takes one array per entry column, element i being entry i.
+pub static INSERT_ENTRIES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO entries ({ENTRY_COLUMNS}) SELECT * FROM unnest(\
+         $1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::uuid[], \
+         $8::uuid[], $9::text[], $10::text[], $11::uuid[], $12::bigint[], \
+         $13::uuid[], $14::text[], $15::text[], $16::uuid[], $17::bigint[])"
+    )
+});
+
+/// Entries as the arrays `INSERT_ENTRIES` takes.
+pub struct EntryColumns<'a> {
+    id: Vec<Uuid>,
+    kind: Vec<&'static str>,
+    amount: Vec<i64>,
+    currency: Vec<&'a str>,
+    description: Vec<&'a str>,
+    created_at: Vec<i64>,
+    created_by: Vec<Option<Uuid>>,
+    sides: [SideColumns<'a>; 2],
+}
+
+#[derive(Default)]
+struct SideColumns<'a> {
+    account: Vec<Uuid>,
+    number: Vec<&'a str>,
+    holder: Vec<&'a str>,
+    owner: Vec<Option<Uuid>>,
+    balance_after: Vec<i64>,
+}
+
+impl<'a> SideColumns<'a> {
+    fn of(entries: impl Iterator<Item = &'a Entry>, side: fn(&Entry) -> &Side) -> Self {
+        let mut c = Self::default();
+        for s in entries.map(side) {
+            c.account.push(s.account.0);
+            c.number.push(s.number.as_str());
+            c.holder.push(&s.holder);
+            c.owner.push(s.owner.map(|u| u.0));
+            c.balance_after.push(s.balance_after);
+        }
+        c
+    }
+}
+
+impl<'a> EntryColumns<'a> {
+    pub fn of(entries: impl Iterator<Item = &'a Entry> + Clone) -> Self {
+        Self {
+            id: entries.clone().map(|e| e.id.0).collect(),
+            kind: entries.clone().map(|e| kind_str(e.kind)).collect(),
+            amount: entries.clone().map(|e| e.amount.minor()).collect(),
+            currency: entries.clone().map(|e| e.currency.code()).collect(),
+            description: entries.clone().map(|e| e.description.as_str()).collect(),
+            created_at: entries.clone().map(|e| e.created_at).collect(),
+            created_by: entries.clone().map(|e| e.created_by.map(|u| u.0)).collect(),
+            sides: [
+                SideColumns::of(entries.clone(), |e| &e.debit),
+                SideColumns::of(entries, |e| &e.credit),
+            ],
+        }
+    }
+
+    pub fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        let mut p: Vec<&(dyn ToSql + Sync)> = vec![
+            &self.id,
+            &self.kind,
+            &self.amount,
+            &self.currency,
+            &self.description,
+            &self.created_at,
+            &self.created_by,
+        ];
+        for s in &self.sides {
+            p.extend([
+                &s.account as &(dyn ToSql + Sync),
+                &s.number,
+                &s.holder,
+                &s.owner,
+                &s.balance_after,
+            ]);
+        }
+        p
+    }
+}
+
+/// A refusal as stored: its name in the `Refusal` enum.
+pub fn refusal_str(r: Refusal) -> String {
+    match serde_json::to_value(r) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => format!("{r:?}"),
+    }
+}
+
+pub fn parse_refusal(s: &str) -> Result<Refusal, StoreError> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| StoreError::Corrupt(format!("unknown stored refusal {s:?}")))
 }

@@ -5,8 +5,8 @@
 use redb::{ReadableTable, WriteTransaction};
 
 use super::tables::*;
-use crate::domain::ledger::{IdempotencyKey, IdempotencyRecord, check_posting};
-use crate::domain::{Account, AccountId, Entry, EntryId, Millis, Posting, Refusal, Side, User};
+use crate::domain::ledger::{IdempotencyKey, IdempotencyRecord, enter};
+use crate::domain::{Account, AccountId, Entry, EntryId, Millis, Posting, Refusal, User};
 use crate::store::{Posted, Record, StoreError};
 
 pub fn secret_or_init(
@@ -205,43 +205,19 @@ fn apply(
     now: Millis,
 ) -> Result<Result<Entry, Refusal>, StoreError> {
     let mut accounts = txn.open_table(ACCOUNTS).map_err(db)?;
-    let (Some(mut debit), Some(mut credit)) = (
-        get_account(&accounts, posting.debit)?,
-        get_account(&accounts, posting.credit)?,
-    ) else {
-        return Ok(Err(Refusal::AccountNotFound));
-    };
-    let (debit_after, credit_after) = match check_posting(posting, &debit, &credit) {
-        Ok(b) => b,
+    let debit = get_account(&accounts, posting.debit)?;
+    let credit = get_account(&accounts, posting.credit)?;
+    let entry = match enter(posting, debit.as_ref(), credit.as_ref(), id, now) {
+        Ok(entry) => entry,
         Err(r) => return Ok(Err(r)),
     };
-    debit.balance = debit_after;
-    credit.balance = credit_after;
-    let at = posting.at.unwrap_or(now);
-    let side = |a: &Account| Side {
-        account: a.id,
-        number: a.number.clone(),
-        holder: a.holder.clone(),
-        owner: a.owner,
-        balance_after: a.balance,
-    };
-    let entry = Entry {
-        id,
-        kind: posting.kind,
-        debit: side(&debit),
-        credit: side(&credit),
-        amount: posting.amount,
-        currency: debit.currency,
-        description: posting.description.clone(),
-        created_at: at,
-        created_by: posting.created_by,
-    };
-    accounts
-        .insert(debit.id.0.as_u128(), encode(&debit)?.as_slice())
-        .map_err(db)?;
-    accounts
-        .insert(credit.id.0.as_u128(), encode(&credit)?.as_slice())
-        .map_err(db)?;
+    for (account, side) in [(debit, &entry.debit), (credit, &entry.credit)] {
+        let mut account = account.ok_or(StoreError::NotFound("account"))?;
+        account.balance = side.balance_after;
+        accounts
+            .insert(account.id.0.as_u128(), encode(&account)?.as_slice())
+            .map_err(db)?;
+    }
     insert_entry(txn, entries, &entry)?;
     Ok(Ok(entry))
 }
