@@ -575,7 +575,7 @@ async fn migrate_is_idempotent_and_safe_to_run_concurrently() {
     y.assert_success();
     let applied = [&x, &y]
         .iter()
-        .filter(|r| r.stdout.contains("applied migrations [1, 2, 3, 4]"))
+        .filter(|r| r.stdout.contains("applied migrations [1, 2, 3]"))
         .count();
     assert_eq!(
         applied,

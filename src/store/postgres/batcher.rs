@@ -1,12 +1,12 @@
 //! Group commit for postings. Postings made at the same time in this process
 //! go to PostgreSQL together: one transaction and one commit for all of them
-//! (`posting.rs`). A batch is
-//! formed whenever a lane is free, from everything queued by then, so a lone
-//! posting waits for nobody and batches grow with the load.
+//! (`posting.rs`). A batch is formed whenever a lane is free, from everything
+//! queued by then, so a lone posting waits for nobody and batches grow with
+//! the load.
 
 use std::sync::Arc;
 
-use deadpool_postgres::Pool;
+use deadpool_postgres::{Object, Pool};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::pool_error;
@@ -73,17 +73,17 @@ async fn dispatch(pool: Pool, mut waiting: mpsc::Receiver<(Request, Reply)>) {
 /// One outcome per request, in order.
 async fn post_all(pool: &Pool, requests: &[Request]) -> Vec<Result<Posted, StoreError>> {
     let every = |e: StoreError| requests.iter().map(|_| Err(e.clone())).collect();
-    let mut client = match pool.get().await {
+    let mut client = match Connection::get(pool).await {
         Ok(client) => client,
-        Err(e) => return every(pool_error(e)),
+        Err(e) => return every(e),
     };
     let mut result = posting::post_batch(&client, requests).await;
     if let Err(Failure::Disconnected(_)) = result {
         // A pooled connection the database dropped (it restarted): nothing
         // was committed, so once more on a fresh one.
-        client = match pool.get().await {
+        client = match Connection::get(pool).await {
             Ok(client) => client,
-            Err(e) => return every(pool_error(e)),
+            Err(e) => return every(e),
         };
         result = posting::post_batch(&client, requests).await;
     }
@@ -100,9 +100,39 @@ async fn post_all(pool: &Pool, requests: &[Request]) -> Vec<Result<Posted, Store
             }
             outcomes
         }
-        // Either nothing was sent twice, or the connection failed after
-        // sending and the batch may have committed, so retrying could post
-        // twice. Each requester learns the store is unavailable.
+        // Either the connection was lost twice before anything committed, or
+        // it failed once the write was sent and the batch may have committed,
+        // so retrying could post twice. Each requester learns the store is
+        // unavailable.
         Err(failure) => every(failure.into()),
+    }
+}
+
+/// A pooled connection that goes back to the pool only if its batch did not
+/// panic: a batch that panicked may have left it inside its transaction,
+/// holding account locks, so it is closed instead and the server rolls back.
+struct Connection(Option<Object>);
+
+impl Connection {
+    async fn get(pool: &Pool) -> Result<Self, StoreError> {
+        pool.get().await.map(|c| Self(Some(c))).map_err(pool_error)
+    }
+}
+
+impl std::ops::Deref for Connection {
+    type Target = Object;
+
+    fn deref(&self) -> &Object {
+        self.0.as_ref().expect("a connection is held until dropped")
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            if let Some(client) = self.0.take() {
+                drop(Object::take(client));
+            }
+        }
     }
 }

@@ -11,7 +11,6 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("001_init.sql")),
     (2, include_str!("002_post.sql")),
     (3, include_str!("003_post_batch.sql")),
-    (4, include_str!("004_plan_postings_in_bankbox.sql")),
 ];
 
 /// Arbitrary but fixed: "bankbox" in ASCII.

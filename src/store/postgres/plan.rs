@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 
-use uuid::Uuid;
-
 use super::posting::Request;
 use crate::domain::ledger::enter;
 use crate::domain::{Account, AccountId, Entry, EntryId, Millis, Refusal, UserId};
@@ -28,7 +26,7 @@ pub struct NewKey {
     pub outcome: Result<EntryId, Refusal>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Plan {
     /// One per request, in order.
     pub outcomes: Vec<Result<Posted, StoreError>>,
@@ -39,19 +37,30 @@ pub struct Plan {
     /// Keys used for the first time, sorted, so two batches that share keys
     /// insert them in the same order and cannot deadlock on them.
     pub keys: Vec<NewKey>,
+    /// When the batch was posted.
+    pub now: Millis,
+    /// The last new entry id given out, to start the next batch from.
+    pub last: EntryId,
 }
 
 impl Plan {
     /// `accounts` holds the locked accounts the requests name; `stored`, the
-    /// stored first uses of their keys.
+    /// stored first uses of their keys; new entry ids sort after `last`.
     pub fn of(
         requests: &[Request],
         mut accounts: HashMap<AccountId, Account>,
         mut stored: HashMap<(UserId, String), KeyUse>,
         now: Millis,
+        last: EntryId,
     ) -> Self {
-        let mut plan = Plan::default();
-        let mut last = EntryId(Uuid::nil());
+        let mut plan = Plan {
+            outcomes: Vec::with_capacity(requests.len()),
+            entries: Vec::new(),
+            balances: Vec::new(),
+            keys: Vec::new(),
+            now,
+            last,
+        };
         for (posting, key) in requests {
             if let Some((k, fingerprint)) = key {
                 if let Some(first) = stored.get(&(k.user, k.key.clone())) {
@@ -71,8 +80,8 @@ impl Plan {
             let id = match posting.at {
                 Some(at) => EntryId::at(at),
                 None => {
-                    last = EntryId::at(now).after(last);
-                    last
+                    plan.last = EntryId::at(now).after(plan.last);
+                    plan.last
                 }
             };
             let result = enter(
@@ -130,6 +139,7 @@ mod tests {
     use super::*;
     use crate::domain::ledger::IdempotencyKey;
     use crate::domain::{AccountKind, AccountNumber, Amount, Currency, EntryKind, Posting};
+    use uuid::Uuid;
 
     fn account(balance: i64) -> Account {
         let mut a = Account::new(
@@ -192,7 +202,9 @@ mod tests {
             request(&a, &b, 50, None),
         ];
         let accounts = HashMap::from([(a.id, a.clone()), (b.id, b.clone())]);
-        let plan = Plan::of(&requests, accounts, HashMap::new(), 5);
+        // The batch before it gave out an id from later than `now`.
+        let earlier = EntryId::at(9);
+        let plan = Plan::of(&requests, accounts, HashMap::new(), 5, earlier);
         assert_eq!(
             results(&plan),
             [
@@ -207,7 +219,9 @@ mod tests {
         assert_eq!(plan.balances, expected);
         let ids: Vec<_> = plan.entries.iter().map(|e| e.id).collect();
         assert_eq!(ids.len(), 3);
+        assert!(ids[0] > earlier, "{ids:?}");
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        assert_eq!(plan.last, ids[2]);
     }
 
     #[test]
@@ -237,7 +251,7 @@ mod tests {
             request(&a, &b, 500, Some(("broke", 1))),
             request(&a, &b, 5, Some(("broke", 1))),
         ];
-        let plan = Plan::of(&requests, accounts, stored, 5);
+        let plan = Plan::of(&requests, accounts, stored, 5, EntryId(Uuid::nil()));
         let reused = Err(StoreError::IdempotencyKeyReused.to_string());
         assert_eq!(
             results(&plan),
@@ -262,7 +276,13 @@ mod tests {
     fn an_unknown_account_is_refused_and_changes_nothing() {
         let (a, b) = (account(100), account(0));
         let accounts = HashMap::from([(a.id, a.clone())]);
-        let plan = Plan::of(&[request(&a, &b, 10, None)], accounts, HashMap::new(), 5);
+        let plan = Plan::of(
+            &[request(&a, &b, 10, None)],
+            accounts,
+            HashMap::new(),
+            5,
+            EntryId(Uuid::nil()),
+        );
         assert_eq!(results(&plan), [Ok((false, Err(Refusal::AccountNotFound)))]);
         assert!(plan.entries.is_empty() && plan.balances.is_empty());
     }

@@ -2,14 +2,14 @@
 //! The first begins it, locks every account the batch names (in id order, so
 //! batches cannot deadlock on accounts) and reads the stored first uses of
 //! its keys; `plan.rs` then applies the postings in memory with the domain's
-//! rule; the second writes the entries, the balances and the keys with one
-//! statement each, and commits.
+//! rule; the second writes the entries, the balances and the keys in one
+//! statement, and commits.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
 use deadpool_postgres::Object;
-use futures_util::future::{join3, join4};
+use futures_util::future::{join, join3};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Statement};
@@ -19,7 +19,7 @@ use super::pg;
 use super::plan::{KeyUse, NewKey, Plan};
 use super::rows::{self, ACCOUNT_COLUMNS, ENTRY_COLUMNS, EntryColumns, INSERT_ENTRIES};
 use crate::domain::ledger::IdempotencyKey;
-use crate::domain::{Account, AccountId, Posting, UserId};
+use crate::domain::{Account, AccountId, EntryId, Posting, UserId};
 use crate::store::{Posted, StoreError};
 
 static LOCK: LazyLock<String> = LazyLock::new(|| {
@@ -41,10 +41,26 @@ static STORED_KEYS: LazyLock<String> = LazyLock::new(|| {
         entry.join(", ")
     )
 });
-const BALANCES: &str = "UPDATE accounts a SET balance = v.balance \
-     FROM unnest($1::uuid[], $2::bigint[]) v (id, balance) WHERE a.id = v.id";
-const NEW_KEYS: &str = "INSERT INTO idempotency (user_id, key, fingerprint, entry, refusal, created_at) \
-     SELECT k.*, $6 FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::uuid[], $5::text[]) k";
+/// The whole plan in one statement, so the server takes all of it or none:
+/// the entries ($1-$17), the balances ($18-$19), then the new keys
+/// ($20-$25), whose entries the statement's own inserts provide.
+static WRITE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH entered AS ({} RETURNING 1), \
+         balanced AS (UPDATE accounts a SET balance = v.balance \
+             FROM unnest($18::uuid[], $19::bigint[]) v (id, balance) WHERE a.id = v.id \
+             RETURNING 1) \
+         INSERT INTO idempotency (user_id, key, fingerprint, entry, refusal, created_at) \
+         SELECT k.*, $25::bigint \
+         FROM unnest($20::uuid[], $21::text[], $22::bytea[], $23::uuid[], $24::text[]) k",
+        *INSERT_ENTRIES
+    )
+});
+
+/// The last entry id given out in this process, so that entries made in
+/// batches that follow each other (two lanes posting to one account) sort in
+/// the order they were made, as they do within a batch.
+static LAST_ENTRY: Mutex<EntryId> = Mutex::new(EntryId(Uuid::nil()));
 
 /// A posting and the idempotency key (with its request's fingerprint) it came with.
 pub type Request = (Posting, Option<(IdempotencyKey, [u8; 32])>);
@@ -55,13 +71,14 @@ pub enum Failure {
     /// The connection is gone (the database dropped it) and nothing was
     /// committed: the batch may be sent again on another.
     Disconnected(StoreError),
-    /// The server refused a statement and the whole batch rolled back.
+    /// The server refused a statement, or a row it sent did not read, and
+    /// the whole batch rolled back.
     Refused(StoreError),
     /// Another transaction made the first use of one of the batch's keys
     /// while it ran; the batch rolled back, and a second call finds that
     /// transaction's outcome.
     LostKeyRace,
-    /// The connection failed after the commit was sent: it may have committed.
+    /// The connection failed once the write was sent: it may have committed.
     Unknown(StoreError),
 }
 
@@ -99,9 +116,16 @@ pub async fn post_batch(
     let s = Statements::prepare(client)
         .await
         .map_err(|e| Failure::Disconnected(pg(e)))?;
-    let now = crate::clock::now_millis();
     let plan = match read(client, &s, requests).await {
-        Ok((accounts, stored)) => Plan::of(requests, accounts, stored, now),
+        Ok((accounts, stored)) => {
+            // Taken with the locks held, so a batch that waited for another's
+            // locks dates its entries after that one's.
+            let now = crate::clock::now_millis();
+            let mut last = LAST_ENTRY.lock().unwrap_or_else(|e| e.into_inner());
+            let plan = Plan::of(requests, accounts, stored, now, *last);
+            *last = plan.last;
+            plan
+        }
         Err(e) => {
             // Nothing was written: end the transaction the read began.
             let _ = client.batch_execute("ROLLBACK").await;
@@ -112,7 +136,7 @@ pub async fn post_batch(
             });
         }
     };
-    write(client, &s, &plan, now).await?;
+    write(client, &s, &plan).await?;
     Ok(plan.outcomes)
 }
 
@@ -120,9 +144,7 @@ struct Statements {
     begin: Statement,
     lock: Statement,
     stored_keys: Statement,
-    entries: Statement,
-    balances: Statement,
-    new_keys: Statement,
+    write: Statement,
     commit: Statement,
 }
 
@@ -132,9 +154,7 @@ impl Statements {
             begin: c.prepare_cached("BEGIN").await?,
             lock: c.prepare_cached(&LOCK).await?,
             stored_keys: c.prepare_cached(&STORED_KEYS).await?,
-            entries: c.prepare_cached(&INSERT_ENTRIES).await?,
-            balances: c.prepare_cached(BALANCES).await?,
-            new_keys: c.prepare_cached(NEW_KEYS).await?,
+            write: c.prepare_cached(&WRITE).await?,
             commit: c.prepare_cached("COMMIT").await?,
         })
     }
@@ -179,30 +199,30 @@ async fn read(
 }
 
 /// Writes the plan and commits, in one round trip. The answers come in
-/// order: the first statement the server refuses aborts the transaction, so
+/// order: if the server refuses the write, the transaction is aborted and
 /// the COMMIT sent after it rolls back.
-async fn write(client: &Object, s: &Statements, plan: &Plan, now: i64) -> Result<(), Failure> {
+async fn write(client: &Object, s: &Statements, plan: &Plan) -> Result<(), Failure> {
     let entries = EntryColumns::of(plan.entries.iter());
     let (ids, balances): (Vec<Uuid>, Vec<i64>) =
         plan.balances.iter().map(|(id, b)| (id.0, *b)).unzip();
     let keys = KeyColumns::of(&plan.keys);
-    let (entered, balanced, keyed, committed) = join4(
-        client.execute(&s.entries, &entries.params()),
-        client.execute(&s.balances, &[&ids, &balances]),
-        client.execute(&s.new_keys, &keys.params(&now)),
+    let mut params = entries.params();
+    params.extend([&ids as &(dyn ToSql + Sync), &balances]);
+    params.extend(keys.params(&plan.now));
+    let (written, committed) = join(
+        client.execute(&s.write, &params),
         client.execute(&s.commit, &[]),
     )
     .await;
-    for written in [entered, balanced, keyed] {
-        if let Err(e) = written {
-            return Err(if e.as_db_error().is_some() {
-                rolled_back(e)
-            } else {
-                Failure::Unknown(pg(e))
-            });
+    match written {
+        // Nothing was committed, and the connection is gone: a batch for another.
+        Err(e) if e.as_db_error().is_some() && client.is_closed() => {
+            Err(Failure::Disconnected(pg(e)))
         }
+        Err(e) if e.as_db_error().is_some() => Err(rolled_back(e)),
+        Err(e) => Err(Failure::Unknown(pg(e))),
+        Ok(_) => committed.map(drop).map_err(|e| failure(e, client)),
     }
-    committed.map(drop).map_err(|e| failure(e, client))
 }
 
 /// Whether a failed COMMIT surely rolled back: the server refused it on a
@@ -231,7 +251,7 @@ fn rolled_back(e: tokio_postgres::Error) -> Failure {
     }
 }
 
-/// New keys as the arrays `NEW_KEYS` takes.
+/// New keys as the arrays `WRITE` takes.
 struct KeyColumns<'a> {
     user: Vec<Uuid>,
     key: Vec<&'a str>,
