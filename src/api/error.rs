@@ -91,6 +91,7 @@ fn validation_code(e: &ValidationError) -> &'static str {
         Email => "invalid_email",
         Password => "invalid_password",
         TooLong(..) => "too_long",
+        ControlCharacter(_) => "control_character",
         AccountKind(_) => "invalid_account_kind",
     }
 }

@@ -1,9 +1,7 @@
 use bytes::Bytes;
 
 use super::{Bank, BankError, with_fresh_number};
-use crate::domain::{
-    Account, AccountId, AccountKind, AccountRef, Currency, UserId, ValidationError,
-};
+use crate::domain::{Account, AccountId, AccountKind, AccountRef, Currency, UserId, text};
 
 const NAME_MAX: usize = 64;
 
@@ -16,16 +14,12 @@ impl Bank {
         currency: Currency,
         name: Option<&str>,
     ) -> Result<Account, BankError> {
-        let name = name
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .unwrap_or(match kind {
-                AccountKind::Savings => "Savings",
-                _ => "Checking",
-            });
-        if name.chars().count() > NAME_MAX {
-            return Err(ValidationError::TooLong("name", NAME_MAX).into());
-        }
+        let name = text::line("name", name.unwrap_or_default(), NAME_MAX)?;
+        let name = match (name.is_empty(), kind) {
+            (false, _) => name.as_str(),
+            (true, AccountKind::Savings) => "Savings",
+            (true, _) => "Checking",
+        };
         let now = crate::clock::now_millis();
         let account = with_fresh_number(|number| {
             let a = Account::new(Some(owner), holder, number, kind, currency, name, now);

@@ -3,7 +3,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Bank, BankError};
 use crate::domain::ledger::IdempotencyKey;
-use crate::domain::{AccountId, Amount, EntryKind, Posting, UserId, ValidationError};
+use crate::domain::{AccountId, Amount, EntryKind, Posting, UserId, ValidationError, text};
 use crate::store::{Posted, StoreError};
 
 pub const DESCRIPTION_MAX: usize = 140;
@@ -25,10 +25,7 @@ impl Movement {
         amount: Amount,
         description: &str,
     ) -> Result<Self, ValidationError> {
-        let description = description.trim().to_string();
-        if description.chars().count() > DESCRIPTION_MAX {
-            return Err(ValidationError::TooLong("description", DESCRIPTION_MAX));
-        }
+        let description = text::line("description", description, DESCRIPTION_MAX)?;
         Ok(Self {
             kind,
             from,

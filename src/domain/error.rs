@@ -26,6 +26,8 @@ pub enum ValidationError {
     Password,
     #[error("{0} must be at most {1} characters")]
     TooLong(&'static str, usize),
+    #[error("{0} must be one line of text, without control characters")]
+    ControlCharacter(&'static str),
     #[error("unknown account kind {0:?}; use \"checking\" or \"savings\"")]
     AccountKind(String),
 }

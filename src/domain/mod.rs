@@ -5,6 +5,7 @@ pub mod error;
 pub mod ledger;
 pub mod money;
 pub mod number;
+pub mod text;
 pub mod user;
 pub mod verify;
 

@@ -57,6 +57,14 @@ async fn opening_refuses_bad_kinds_and_currencies() {
         )
         .await;
     assert_eq!((r.status.as_u16(), r.code()), (422, "too_long"));
+    let r = app
+        .post(
+            "/api/accounts",
+            &c.token,
+            json!({ "kind": "savings", "name": "Holiday\u{0}" }),
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (422, "control_character"));
     assert_eq!(
         app.get("/api/accounts", &c.token).await.body["items"]
             .as_array()

@@ -162,6 +162,18 @@ async fn refusals_change_nothing() {
         )
         .await;
     assert_eq!(r.code(), "account_frozen");
+    // A description that is not one line of text (PostgreSQL cannot even
+    // store a NUL): refused the same way on every store.
+    for description in ["rent\u{0}", "two\nlines"] {
+        let body = json!({ "from_account": a.account_id(), "to_account": b.account_number(),
+                           "amount": 1, "description": description });
+        let r = app.post("/api/transactions", &a.token, body).await;
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (422, "control_character"),
+            "{description:?}"
+        );
+    }
 
     assert_eq!(app.balance(&a.token, a.account_id()).await, 5_000);
     assert_eq!(app.balance(&b.token, b.account_id()).await, 0);

@@ -32,6 +32,7 @@ const MESSAGES = {
   unknown_currency: 'We do not offer that currency.',
   invalid_account_kind: 'Choose a checking or a savings account.',
   too_long: 'That text is too long.',
+  control_character: 'Use one line of plain text, without line breaks or tabs.',
   unavailable: 'bankbox is busy right now. Please try again in a moment.',
   internal: 'Something went wrong on our side. Please try again.',
 };
