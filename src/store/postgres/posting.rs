@@ -28,6 +28,9 @@ static LOCK: LazyLock<String> = LazyLock::new(|| {
     )
 });
 /// The entry's columns first, as `rows::entry` reads them, then the key's.
+/// Each key is looked up on its own through the primary keys (a LATERAL
+/// subquery with LIMIT is never turned into a join): a join's plan, cached
+/// while the tables were nearly empty, went on scanning the whole table.
 static STORED_KEYS: LazyLock<String> = LazyLock::new(|| {
     let entry: Vec<_> = ENTRY_COLUMNS
         .split(',')
@@ -36,11 +39,13 @@ static STORED_KEYS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {}, i.user_id, i.key, i.fingerprint, i.refusal \
          FROM unnest($1::uuid[], $2::text[]) k (user_id, key) \
-         JOIN idempotency i ON i.user_id = k.user_id AND i.key = k.key \
-         LEFT JOIN entries e ON e.id = i.entry",
+         CROSS JOIN LATERAL (SELECT * FROM idempotency i \
+             WHERE i.user_id = k.user_id AND i.key = k.key LIMIT 1) i \
+         LEFT JOIN LATERAL (SELECT * FROM entries e WHERE e.id = i.entry LIMIT 1) e ON true",
         entry.join(", ")
     )
 });
+
 /// The whole plan in one statement, so the server takes all of it or none:
 /// the entries ($1-$17), the balances ($18-$19), then the new keys
 /// ($20-$25), whose entries the statement's own inserts provide.
