@@ -3,7 +3,7 @@
 //! embedded store applies too, in order, each seeing the ones before it. The
 //! plan is then written with one statement per table.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use super::posting::Request;
 use crate::domain::ledger::enter;
@@ -117,13 +117,11 @@ impl Plan {
                 replayed: false,
             }));
         }
-        let mut changed: Vec<_> = plan
+        let changed: BTreeSet<_> = plan
             .entries
             .iter()
             .flat_map(|e| [e.debit.account, e.credit.account])
             .collect();
-        changed.sort();
-        changed.dedup();
         plan.balances = changed
             .into_iter()
             .filter_map(|id| accounts.get(&id).map(|a| (id, a.balance)))

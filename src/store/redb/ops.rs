@@ -211,8 +211,9 @@ fn apply(
         Ok(entry) => entry,
         Err(r) => return Ok(Err(r)),
     };
-    for (account, side) in [(debit, &entry.debit), (credit, &entry.credit)] {
-        let mut account = account.ok_or(StoreError::NotFound("account"))?;
+    // `enter` found both accounts, so each meets its side.
+    let sides = [&entry.debit, &entry.credit];
+    for (mut account, side) in [debit, credit].into_iter().flatten().zip(sides) {
         account.balance = side.balance_after;
         accounts
             .insert(account.id.0.as_u128(), encode(&account)?.as_slice())
